@@ -1,0 +1,49 @@
+# One venv, pinned by constraints.txt; every target installs what it needs first.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install dev test test-fast lint bench synth package clean lock
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip==24.3.1"
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# Re-pin every dependency to what is installed now (after changing pyproject.toml).
+lock:
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+dev: install
+	$(BIN)/python -m mspdesk.local
+
+test: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+test-fast: install
+	$(BIN)/python -m pytest -q -x tests/unit tests/integration
+
+lint: install
+	$(BIN)/ruff check shared functions infra tests benchmarks
+	$(BIN)/ruff format --check shared functions infra tests benchmarks
+	$(BIN)/mypy --strict shared/mspdesk functions
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+package: install
+	$(BIN)/python -m infra.package
+
+synth: package
+	cd infra && ../$(BIN)/python -m infra_app
+
+clean:
+	rm -rf $(VENV) .local build cdk.out .pytest_cache .mypy_cache .ruff_cache

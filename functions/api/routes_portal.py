@@ -1,0 +1,105 @@
+"""End-user routes: the branded portal's API. An end-user sees their own client's tickets,
+and of those only what is public."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query
+from pydantic import BaseModel, Field
+
+from functions.api.context import EndUserScope, Svc
+from functions.api.schemas import (
+    PortalAction,
+    PortalMe,
+    PortalTicket,
+    PortalTicketDetail,
+    PortalTicketPage,
+)
+from mspdesk.domain.enums import Priority, TicketSource, Visibility
+from mspdesk.domain.models import Action
+from mspdesk.services.tickets import ActionInput, TicketInput
+from mspdesk.store import entities as kinds
+
+router = APIRouter(prefix="/portal/api", tags=["portal"])
+Number = Annotated[int, Path(ge=1, le=10**12)]
+
+
+class PortalTicketIn(BaseModel):
+    subject: str = Field(min_length=1, max_length=500)
+    body: str = Field(min_length=1, max_length=100_000)
+    priority: Priority | None = None
+
+
+class PortalReplyIn(BaseModel):
+    body: str = Field(min_length=1, max_length=100_000)
+
+
+def _portal_action(action: Action) -> PortalAction:
+    return PortalAction(
+        id=action.id,
+        author_name=action.author.name,
+        from_support=action.author.kind != "end_user",
+        body=action.body,
+        created_at=action.created_at,
+    )
+
+
+@router.get("/me", response_model=PortalMe)
+def me(svc: Svc, scope: EndUserScope) -> PortalMe:
+    """Who is signed in, and their client's portal branding."""
+    client = svc.deps.store.get_entity(kinds.CLIENTS, scope.client_id or "", scope)
+    return PortalMe(
+        id=scope.principal_id,
+        name=scope.name,
+        client_id=client.id,
+        client_name=client.name,
+        branding=client.branding,
+    )
+
+
+@router.get("/tickets", response_model=PortalTicketPage)
+def list_tickets(
+    svc: Svc,
+    scope: EndUserScope,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+) -> PortalTicketPage:
+    """Your company's tickets, newest first."""
+    page = svc.tickets.portal_list(scope, limit, cursor)
+    return PortalTicketPage(
+        items=[PortalTicket.of(t) for t in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.post("/tickets", status_code=201, response_model=PortalTicket)
+def raise_ticket(
+    data: PortalTicketIn,
+    svc: Svc,
+    scope: EndUserScope,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> PortalTicket:
+    ticket = svc.tickets.create(
+        scope,
+        TicketInput(subject=data.subject, body=data.body, priority=data.priority),
+        source=TicketSource.PORTAL,
+        idempotency_key=idempotency_key,
+    )
+    return PortalTicket.of(ticket)
+
+
+@router.get("/tickets/{number}", response_model=PortalTicketDetail)
+def ticket(number: Number, svc: Svc, scope: EndUserScope) -> PortalTicketDetail:
+    detail = svc.tickets.detail(scope, number)
+    return PortalTicketDetail(
+        **PortalTicket.of(detail.ticket).model_dump(),
+        actions=[_portal_action(a) for a in sorted(detail.actions, key=lambda a: a.created_at)],
+    )
+
+
+@router.post("/tickets/{number}/replies", status_code=201, response_model=PortalAction)
+def reply(number: Number, data: PortalReplyIn, svc: Svc, scope: EndUserScope) -> PortalAction:
+    _, action = svc.tickets.add_action(
+        scope, number, ActionInput(body=data.body, visibility=Visibility.PUBLIC)
+    )
+    return _portal_action(action)

@@ -1,0 +1,1 @@
+"""mspdesk: the shared library every function uses (shipped as a Lambda layer)."""

@@ -1,0 +1,1 @@
+"""Integrations behind small ports: one AWS adapter and one local adapter each."""

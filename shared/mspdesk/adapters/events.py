@@ -1,0 +1,98 @@
+"""The event-publisher port and its adapters: EventBridge in AWS, in-process delivery locally."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+from mspdesk.domain.events import SOURCE, DomainEvent
+from mspdesk.routes import ROUTES, consumers_of
+
+
+class EventPublisher(Protocol):
+    def publish(self, events: Sequence[DomainEvent]) -> None: ...
+
+
+class EventPublishFailed(Exception):
+    """EventBridge refused some entries; the caller's retry (Lambda, DLQ) takes over."""
+
+
+class EventBridgePublisher:
+    """PutEvents in batches of 10 (the API's limit); raises on any failed entry."""
+
+    def __init__(self, client: Any, bus_name: str) -> None:
+        self._client = client
+        self._bus = bus_name
+
+    def publish(self, events: Sequence[DomainEvent]) -> None:
+        for start in range(0, len(events), 10):
+            batch = events[start : start + 10]
+            response = self._client.put_events(
+                Entries=[
+                    {
+                        "Source": SOURCE,
+                        "DetailType": event.type,
+                        "Detail": json.dumps(event.as_eventbridge()["detail"], default=str),
+                        "EventBusName": self._bus,
+                    }
+                    for event in batch
+                ]
+            )
+            if response.get("FailedEntryCount", 0):
+                failed = [e.get("ErrorCode") for e in response["Entries"] if e.get("ErrorCode")]
+                raise EventPublishFailed(f"{len(failed)} events not accepted: {failed}")
+
+
+Deliver = Callable[[str, dict[str, Any]], None]
+
+
+class InProcessPublisher:
+    """Local delivery driven by the same route table as the EventBridge rules.
+
+    Each event goes to its consumers on a worker thread, as EventBridge would deliver it
+    asynchronously; the last events are kept for the local console and the tests.
+    """
+
+    def __init__(
+        self,
+        deliver: Deliver,
+        routes: Mapping[str, tuple[str, ...]] = ROUTES,
+        keep: int = 1000,
+        asynchronous: bool = True,
+    ) -> None:
+        self._deliver = deliver
+        self._routes = routes
+        self._asynchronous = asynchronous
+        self.recent: deque[DomainEvent] = deque(maxlen=keep)
+        self.errors: deque[tuple[str, str, str]] = deque(maxlen=100)
+
+    def publish(self, events: Sequence[DomainEvent]) -> None:
+        for event in events:
+            self.recent.append(event)
+            for consumer in consumers_of(event.type, self._routes):
+                if self._asynchronous:
+                    threading.Thread(target=self._run, args=(consumer, event), daemon=True).start()
+                else:
+                    self._run(consumer, event)
+
+    def _run(self, consumer: str, event: DomainEvent) -> None:
+        try:
+            self._deliver(consumer, event.as_eventbridge())
+        except Exception as exc:
+            self.errors.append((consumer, event.type, repr(exc)))
+
+
+class RecordingPublisher:
+    """Keeps what it is given: for unit tests of services."""
+
+    def __init__(self) -> None:
+        self.events: list[DomainEvent] = []
+
+    def publish(self, events: Sequence[DomainEvent]) -> None:
+        self.events.extend(events)
+
+    def types(self) -> list[str]:
+        return [e.type for e in self.events]

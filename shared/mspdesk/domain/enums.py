@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    AGENT = "agent"
+    END_USER = "end-user"
+
+
+class TicketStatus(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    WAITING_ON_CUSTOMER = "waiting_on_customer"
+    WAITING_ON_SUPPLIER = "waiting_on_supplier"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+    @property
+    def is_open(self) -> bool:
+        """Open tickets sit in the queue; resolved and closed ones do not."""
+        return self not in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+
+
+class Priority(StrEnum):
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    P4 = "P4"
+
+
+class SlaState(StrEnum):
+    RUNNING = "running"
+    WARNING = "warning"
+    BREACHED = "breached"
+    MET = "met"
+    PAUSED = "paused"
+
+
+class TicketSource(StrEnum):
+    PORTAL = "portal"
+    EMAIL = "email"
+    PHONE = "phone"
+    AGENT = "agent"
+
+
+class ActionKind(StrEnum):
+    NOTE = "note"
+    EMAIL_IN = "email_in"
+    EMAIL_OUT = "email_out"
+    CALL = "call"
+    STATUS_CHANGE = "status_change"
+    FIELD_CHANGE = "field_change"
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    PRIVATE = "private"
+
+
+class ContractKind(StrEnum):
+    MANAGED = "managed"
+    PREPAID_BLOCK = "prepaid_block"
+    TIME_AND_MATERIALS = "time_and_materials"
+
+
+class TimerMode(StrEnum):
+    VIEWING = "viewing"
+    DOING = "doing"
+
+
+class PresenceActivity(StrEnum):
+    VIEWING = "viewing"
+    REPLYING = "replying"
+    EDITING = "editing"
+
+
+class RemoteAccessKind(StrEnum):
+    SPLASHTOP = "splashtop"
+    TEAMVIEWER = "teamviewer"
+    RDP = "rdp"
+    ANYDESK = "anydesk"
+    OTHER = "other"

@@ -1,0 +1,74 @@
+"""`make dev`: the whole desk on this machine, no AWS account and no network needed."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import uvicorn
+
+from mspdesk.local.stack import LocalStack
+
+SLA_SWEEP_SECONDS = 20.0
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m mspdesk.local", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--moto-port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--state-dir", type=Path, default=Path(".local"))
+    parser.add_argument("--fresh", action="store_true", help="ignore saved state; seed anew")
+    parser.add_argument("--no-seed", action="store_true", help="start with an empty desk")
+    parser.add_argument("--no-save", action="store_true", help="do not save state on exit")
+    args = parser.parse_args(argv)
+
+    stack = LocalStack(state_dir=args.state_dir, moto_port=args.moto_port)
+    restored = stack.start(restore=not args.fresh)
+    if not restored and not args.no_seed:
+        from mspdesk.local.seed import seed_demo
+
+        summary = seed_demo(stack.deps)
+        print(f"Seeded the demo MSP: {summary}", flush=True)
+
+    from functions.api.app import create_app
+    from mspdesk.local.stack import invoke
+
+    app = create_app(stack.settings, stack.deps)
+    stack.every(SLA_SWEEP_SECONDS, "sla_monitor", lambda: invoke("sla_monitor", {}))
+    _banner(stack, args.host, args.port, restored)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    )
+    try:
+        server.run()
+    finally:
+        stack.stop(save=not args.no_save)
+        if not args.no_save:
+            print(f"State saved to {stack.state_file}", flush=True)
+
+
+def _banner(stack: LocalStack, host: str, port: int, restored: bool) -> None:
+    from mspdesk.domain.scope import Scope
+    from mspdesk.store import entities as kinds
+
+    store = stack.deps.store
+    agents = store.list_entities(kinds.AGENTS, Scope.system(), limit=20).items
+    base = f"http://{host}:{port}"
+    lines = [
+        "",
+        "mspdesk is running locally" + (" (state restored from .local/)" if restored else ""),
+        f"  API          {base}/api   (OpenAPI: {base}/openapi.json, docs: {base}/docs)",
+        f"  Portal API   {base}/portal/api",
+        f'  Demo logins  {base}/api/dev/accounts ; POST {base}/api/dev/token {{"email": ...}}',
+        f"  AWS (moto)   {stack.settings.aws_endpoint_url}",
+        "  Agents:",
+        *[f"    {a.email:<32} {a.role.value:<6} {a.name}" for a in agents],
+        "Stop with Ctrl-C; state is saved to .local/ and restored next time.",
+        "",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+if __name__ == "__main__":
+    main()

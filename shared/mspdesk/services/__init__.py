@@ -1,0 +1,1 @@
+"""Use cases. Every entry point (API, mail, phone, schedules) ends in these."""
