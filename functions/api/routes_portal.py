@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from functions.api.context import EndUserScope, Svc
 from functions.api.schemas import (
@@ -26,6 +26,8 @@ Number = Annotated[int, Path(ge=1, le=10**12)]
 
 
 class PortalTicketIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a client_id from an end-user is refused
+
     subject: str = Field(min_length=1, max_length=500)
     body: str = Field(min_length=1, max_length=100_000)
     priority: Priority | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -13,7 +13,7 @@ class Settings(BaseSettings):
 
     table_name: str = "mspdesk"
     event_bus_name: str = "mspdesk"
-    region: str = Field(default="eu-west-2", validation_alias="AWS_REGION")
+    region: str = Field(default="eu-west-2", validation_alias=AliasChoices("region", "AWS_REGION"))
     # The local stack's moto server; unset in AWS.
     aws_endpoint_url: str | None = None
     # Local mode turns on the dev token issuer and the /api/dev routes. Never set in AWS.

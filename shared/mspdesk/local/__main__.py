@@ -38,10 +38,19 @@ def main(argv: list[str] | None = None) -> None:
     stack.every(SLA_SWEEP_SECONDS, "sla_monitor", lambda: invoke("sla_monitor", {}))
     _banner(stack, args.host, args.port, restored)
     server = uvicorn.Server(
-        uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+        uvicorn.Config(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
     )
     try:
         server.run()
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises Ctrl-C after its graceful shutdown; ours follows
     finally:
         stack.stop(save=not args.no_save)
         if not args.no_save:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import os
 import secrets
 import socket
@@ -69,6 +70,8 @@ class LocalStack:
     ) -> bool:
         """Start moto and create the resources; True when saved state was restored."""
         from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
 
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.moto_port = self.moto_port or free_port()
