@@ -39,11 +39,23 @@ lint: install
 bench: install
 	$(BIN)/python -m benchmarks
 
+# The Lambda layer and function folders in build/ (wheels for Lambda, no Docker).
 package: install
 	$(BIN)/python -m infra.package
 
+# One stack per stage and region: `make synth STAGE=prod REGION=eu-west-1`; cdk-nag runs here.
+STAGE ?= dev
+REGION ?=
+CDK_CONTEXT = -c stage=$(STAGE) $(if $(REGION),-c region=$(REGION))
+
 synth: package
-	cd infra && ../$(BIN)/python -m infra_app
+	$(BIN)/python -m infra.app $(CDK_CONTEXT)
+
+# Deploys exactly what `make synth` checked (needs AWS credentials and a bootstrapped
+# account; see infra/README.md).
+.PHONY: deploy
+deploy: synth
+	npx --yes aws-cdk@2 deploy --app cdk.out --all --require-approval broadening
 
 clean:
 	rm -rf $(VENV) .local build cdk.out .pytest_cache .mypy_cache .ruff_cache

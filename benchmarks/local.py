@@ -23,6 +23,9 @@ def moto_settings(table_name: str) -> Iterator[Settings]:
     """A moto server with the desk's table created, and the settings that point at it."""
     from moto.server import ThreadedMotoServer
 
+    from mspdesk.local import moto_fixes
+
+    moto_fixes.apply()  # as the local stack runs it
     # moto accepts any key; these also keep boto3 off the instance metadata endpoint.
     os.environ.update(
         AWS_ACCESS_KEY_ID="bench",

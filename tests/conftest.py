@@ -31,7 +31,10 @@ _tables = itertools.count()
 def moto_endpoint() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
+    from mspdesk.local import moto_fixes
     from mspdesk.local.stack import free_port
+
+    moto_fixes.apply()
 
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")

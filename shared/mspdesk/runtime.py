@@ -36,5 +36,7 @@ def build_deps(settings: Settings, events: EventPublisher | None = None) -> Deps
     store = DynamoStore(aws_client("dynamodb", settings), settings.table_name)
     events = events or _local_events
     if events is None:
-        events = EventBridgePublisher(aws_client("events", settings), settings.event_bus_name)
+        events = EventBridgePublisher(
+            lambda: aws_client("events", settings), settings.event_bus_name
+        )
     return Deps(store=store, events=events)

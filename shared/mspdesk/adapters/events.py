@@ -21,16 +21,26 @@ class EventPublishFailed(Exception):
 
 
 class EventBridgePublisher:
-    """PutEvents in batches of 10 (the API's limit); raises on any failed entry."""
+    """PutEvents in batches of 10 (the API's limit); raises on any failed entry.
 
-    def __init__(self, client: Any, bus_name: str) -> None:
-        self._client = client
+    The client is made on the first publish: a container that only serves reads never pays
+    for it at cold start.
+    """
+
+    def __init__(self, client: Any | Callable[[], Any], bus_name: str) -> None:
+        self._client = None if callable(client) else client
+        self._make_client = client if callable(client) else None
         self._bus = bus_name
+
+    def _events_client(self) -> Any:
+        if self._client is None and self._make_client is not None:
+            self._client = self._make_client()
+        return self._client
 
     def publish(self, events: Sequence[DomainEvent]) -> None:
         for start in range(0, len(events), 10):
             batch = events[start : start + 10]
-            response = self._client.put_events(
+            response = self._events_client().put_events(
                 Entries=[
                     {
                         "Source": SOURCE,

@@ -45,8 +45,11 @@ def working_spans(calendar: CalendarFields, start: datetime) -> Iterator[tuple[d
 def add_business_minutes(calendar: CalendarFields, start: datetime, minutes: float) -> datetime:
     """The instant at which `minutes` of working time have elapsed after `start`."""
     left = timedelta(minutes=minutes)
-    if left <= timedelta(0):
-        return next(working_spans(calendar, start))[0] if minutes == 0 else start
+    if left < timedelta(0):
+        return start
+    if not left:
+        # Judged on the timedelta, not the float: a fraction of a microsecond is none at all.
+        return next(working_spans(calendar, start))[0]
     for span_start, span_end in working_spans(calendar, start):
         length = span_end - span_start
         if left <= length:

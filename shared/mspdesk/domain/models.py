@@ -17,7 +17,9 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
     computed_field,
+    field_validator,
     model_validator,
 )
 
@@ -108,12 +110,12 @@ class PortalBranding(Model):
     accent_colour: str = "#0d1117"
     host: str | None = Field(default=None, max_length=253)
 
-    @model_validator(mode="after")
-    def _colours(self) -> Self:
-        for name in ("primary_colour", "accent_colour"):
-            if not _COLOUR.match(getattr(self, name)):
-                raise ValueError(f"{name} must be a #rrggbb colour")
-        return self
+    @field_validator("primary_colour", "accent_colour")
+    @classmethod
+    def _colour(cls, value: str) -> str:
+        if not _COLOUR.match(value):
+            raise ValueError("a colour is written #rrggbb")
+        return value
 
 
 class ClientFields(Model):
@@ -181,11 +183,12 @@ class AgentFields(Model):
     skills: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(default_factory=list)
     active: bool = True
 
-    @model_validator(mode="after")
-    def _staff_role(self) -> Self:
-        if self.role is Role.END_USER:
+    @field_validator("role")
+    @classmethod
+    def _staff_role(cls, role: Role) -> Role:
+        if role is Role.END_USER:
             raise ValueError("an agent's role is admin or agent")
-        return self
+        return role
 
 
 class Agent(Stored, AgentFields):
@@ -234,15 +237,16 @@ class CalendarFields(Model):
     )
     holidays: list[date] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _zone(self) -> Self:
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, time_zone: str) -> str:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
         try:
-            ZoneInfo(self.time_zone)
+            ZoneInfo(time_zone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA time zone {self.time_zone!r}") from exc
-        return self
+            raise ValueError(f"unknown IANA time zone {time_zone!r}") from exc
+        return time_zone
 
 
 class Calendar(Stored, CalendarFields):
@@ -266,12 +270,13 @@ class SlaPlanFields(Model):
         ]
     )
 
-    @model_validator(mode="after")
-    def _every_priority(self) -> Self:
-        missing = [p.value for p in Priority if p not in self.targets]
+    @field_validator("targets")
+    @classmethod
+    def _every_priority(cls, targets: dict[Priority, SlaTarget]) -> dict[Priority, SlaTarget]:
+        missing = [p.value for p in Priority if p not in targets]
         if missing:
             raise ValueError(f"targets missing for {', '.join(missing)}")
-        return self
+        return targets
 
 
 class SlaPlan(Stored, SlaPlanFields):
@@ -306,11 +311,13 @@ class ContractFields(Model):
     minimum_charge_minutes: int = Field(default=15, ge=0, le=480)
     scope: ContractScope = Field(default_factory=ContractScope)
 
-    @model_validator(mode="after")
-    def _dates(self) -> Self:
-        if self.ends_on is not None and self.ends_on < self.starts_on:
+    @field_validator("ends_on")
+    @classmethod
+    def _dates(cls, ends_on: date | None, info: ValidationInfo) -> date | None:
+        starts_on = info.data.get("starts_on")  # absent when starts_on itself was refused
+        if ends_on is not None and starts_on is not None and ends_on < starts_on:
             raise ValueError("ends_on is before starts_on")
-        return self
+        return ends_on
 
     def in_force_on(self, day: date) -> bool:
         return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
@@ -382,6 +389,11 @@ class TicketSla(Model):
     resolution: SlaClock | None = None
 
 
+class StatusChange(Model):
+    status: TicketStatus
+    at: datetime
+
+
 class Ticket(Model):
     number: int
     client_id: Id
@@ -398,6 +410,8 @@ class Ticket(Model):
     first_response_at: datetime | None = None
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
+    # Each status the ticket took and when, oldest first: SLA clocks pause on it (section 5).
+    status_history: list[StatusChange] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     version: int = 1

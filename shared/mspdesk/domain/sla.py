@@ -6,11 +6,24 @@ ordering, and any reader may recompute it.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from mspdesk.domain.calendar import add_business_minutes, business_minutes_between
-from mspdesk.domain.enums import SlaState
-from mspdesk.domain.models import CalendarFields, SlaClock, SlaPlanFields, Ticket, TicketSla
+from mspdesk.domain.enums import SlaState, TicketStatus
+from mspdesk.domain.models import (
+    CalendarFields,
+    SlaClock,
+    SlaPlanFields,
+    StatusChange,
+    Ticket,
+    TicketSla,
+)
+
+Pauses = list[tuple[datetime, datetime | None]]
+
+# Time spent resolved does not count either: a reopen resumes the resolution clock.
+_RESOLUTION_STOPS = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
 
 def _add(calendar: CalendarFields, business: bool, start: datetime, minutes: float) -> datetime:
@@ -19,10 +32,47 @@ def _add(calendar: CalendarFields, business: bool, start: datetime, minutes: flo
     return start + timedelta(minutes=minutes)
 
 
-def _left(calendar: CalendarFields, business: bool, now: datetime, due: datetime) -> int:
+def _between(calendar: CalendarFields, business: bool, start: datetime, end: datetime) -> float:
     if business:
-        return round(business_minutes_between(calendar, now, due))
-    return round((due - now).total_seconds() / 60)
+        return business_minutes_between(calendar, start, end)
+    return (end - start).total_seconds() / 60
+
+
+def _left(calendar: CalendarFields, business: bool, now: datetime, due: datetime) -> int:
+    return round(_between(calendar, business, now, due))
+
+
+def _pauses(ticket: Ticket, statuses: Collection[TicketStatus]) -> Pauses:
+    """When the ticket sat in one of `statuses`, oldest first; a pause still on ends in None.
+
+    A ticket without status history (stored before it was kept) has had its status throughout.
+    """
+    timeline = ticket.status_history or [StatusChange(status=ticket.status, at=ticket.created_at)]
+    ends: list[datetime | None] = [c.at for c in timeline[1:]]
+    return [
+        (c.at, end) for c, end in zip(timeline, [*ends, None], strict=True) if c.status in statuses
+    ]
+
+
+def _deadline(
+    calendar: CalendarFields,
+    business: bool,
+    start: datetime,
+    minutes: float,
+    pauses: Pauses,
+    until: datetime,
+) -> datetime:
+    """When `minutes` of unpaused time have run from `start`. Each pause that began before
+    then pushes it back by the pause's length (a pause still on counts up to `until`)."""
+    due = _add(calendar, business, start, minutes)
+    for pause_start, pause_end in pauses:
+        if pause_start >= due:
+            break
+        end = until if pause_end is None else min(pause_end, until)
+        length = _between(calendar, business, max(pause_start, start), end)
+        if length > 0:
+            due = _add(calendar, business, due, length)
+    return due
 
 
 def _clock(
@@ -33,11 +83,17 @@ def _clock(
     calendar: CalendarFields,
     started_at: datetime,
     stopped_at: datetime | None,
+    pauses: Pauses,
     paused: bool,
     now: datetime,
 ) -> SlaClock:
-    due = _add(calendar, business, started_at, target_minutes)
-    warn = _add(calendar, business, started_at, target_minutes * warning_percent / 100)
+    until = stopped_at or now
+
+    def deadline(minutes: float) -> datetime:
+        return _deadline(calendar, business, started_at, minutes, pauses, until)
+
+    due = deadline(target_minutes)
+    warn = deadline(target_minutes * warning_percent / 100)
     if stopped_at is not None:
         state = SlaState.MET if stopped_at <= due else SlaState.BREACHED
         return SlaClock(state=state, due_at=due, warn_at=warn, stopped_at=stopped_at)
@@ -64,13 +120,20 @@ def compute_sla(
     now: datetime,
     plan_id: str | None = None,
 ) -> TicketSla:
-    """Both clocks of `ticket` at `now`; no plan or calendar means no SLA."""
+    """Both clocks of `ticket` at `now`; no plan or calendar means no SLA.
+
+    Time spent in the plan's pause statuses does not count (nor, for the resolution clock,
+    time spent resolved before a reopen), so a paused clock cannot breach while it waits.
+    """
     if plan is None or calendar is None:
         return TicketSla()
     target = plan.targets[ticket.priority]
-    paused = ticket.status in plan.pause_statuses
+    pause_statuses = set(plan.pause_statuses)
+    resolution_stops = pause_statuses | set(_RESOLUTION_STOPS)
 
-    def clock(target_minutes: int, stopped_at: datetime | None) -> SlaClock:
+    def clock(
+        target_minutes: int, stopped_at: datetime | None, statuses: Collection[TicketStatus]
+    ) -> SlaClock:
         return _clock(
             target_minutes=target_minutes,
             business=target.business_hours,
@@ -78,12 +141,13 @@ def compute_sla(
             calendar=calendar,
             started_at=ticket.created_at,
             stopped_at=stopped_at,
-            paused=paused,
+            pauses=_pauses(ticket, statuses),
+            paused=ticket.status in pause_statuses,
             now=now,
         )
 
-    response = clock(target.response_minutes, ticket.first_response_at)
-    resolution = clock(target.resolution_minutes, ticket.resolved_at)
+    response = clock(target.response_minutes, ticket.first_response_at, pause_statuses)
+    resolution = clock(target.resolution_minutes, ticket.resolved_at, resolution_stops)
     return TicketSla(plan_id=plan_id, response=response, resolution=resolution)
 
 
@@ -95,6 +159,7 @@ def next_sla_event(sla: TicketSla) -> datetime | None:
             continue
         if clock.state is SlaState.RUNNING and clock.warn_at is not None:
             instants.append(clock.warn_at)
-        elif clock.state in (SlaState.RUNNING, SlaState.WARNING, SlaState.PAUSED):
+        elif clock.state in (SlaState.RUNNING, SlaState.WARNING):
+            # A paused clock changes only when the ticket does.
             instants.append(clock.due_at)
     return min(instants) if instants else None

@@ -71,6 +71,10 @@ class LocalStack:
         """Start moto and create the resources; True when saved state was restored."""
         from moto.server import ThreadedMotoServer
 
+        from mspdesk.local import moto_fixes
+
+        moto_fixes.apply()
+
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
 
         self.state_dir.mkdir(parents=True, exist_ok=True)

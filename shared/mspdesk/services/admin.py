@@ -145,6 +145,8 @@ class AdminService:
         merged = {**current.model_dump(mode="json", exclude=_STORED_FIELDS), **patch}
         fields = self._validate(managed, merged)
         self._check_references(managed.kind, fields)
+        if isinstance(fields, CategoryFields):
+            self._check_not_own_ancestor(entity_id, fields.parent_id)
         updated: Stored = managed.kind.model(
             id=current.id,
             version=current.version + 1,
@@ -218,6 +220,16 @@ class AdminService:
                 check()
         for i, team_id in enumerate(data.get("team_ids") or []):
             must_exist(kinds.TEAMS, team_id, f"team_ids.{i}")
+
+    def _check_not_own_ancestor(self, category_id: str, parent_id: str | None) -> None:
+        """A category may not sit under itself, however far up: the tree would never end."""
+        seen: set[str] = set()
+        while parent_id and parent_id not in seen:
+            if parent_id == category_id:
+                raise InvalidInput("parent_id", "a category cannot sit under itself")
+            seen.add(parent_id)
+            parent = self._d.store.find_entity(kinds.CATEGORIES, parent_id)
+            parent_id = parent.parent_id if parent else None
 
     def _publish(self, event_type: str, entity: Stored | None, detail: dict[str, Any]) -> None:
         client_id = getattr(entity, "client_id", None)

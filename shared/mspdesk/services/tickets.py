@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,6 +40,7 @@ from mspdesk.domain.models import (
     Model,
     Presence,
     SlaPlan,
+    StatusChange,
     Ticket,
     TimeEntry,
     new_id,
@@ -49,6 +52,8 @@ from mspdesk.store import entities as kinds
 from mspdesk.store.dynamo import Page, QueueFilter
 
 PRESENCE_TTL = timedelta(seconds=45)
+# An action is retried on a concurrent change until it lands: enough for a busy ticket.
+ACTION_ATTEMPTS = 12
 RECENT_TICKETS = 5
 # The context panel's reads run side by side: cold paths matter less than the agent's wait.
 _PANEL_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="panel")
@@ -175,6 +180,7 @@ class TicketService:
             agent_id=data.agent_id if scope.is_staff else None,
             source=source,
             contract_id=contract.id if contract else None,
+            status_history=[StatusChange(status=TicketStatus.NEW, at=now)],
             created_at=now,
             updated_at=now,
         )
@@ -253,13 +259,20 @@ class TicketService:
 
     @staticmethod
     def _status_facts(ticket: Ticket, status: TicketStatus | None, now: datetime) -> dict[str, Any]:
+        """The fields a move to `status` sets besides the status itself."""
         if status is None:
             return {}
+        # The SLA clocks read their pauses from the history.
+        facts: dict[str, Any] = {
+            "status_history": [*ticket.status_history, StatusChange(status=status, at=now)]
+        }
         if status is TicketStatus.RESOLVED:
-            return {"resolved_at": ticket.resolved_at or now, "closed_at": None}
-        if status is TicketStatus.CLOSED:
-            return {"resolved_at": ticket.resolved_at or now, "closed_at": now}
-        return {"resolved_at": None, "closed_at": None}  # reopened or still open
+            facts.update(resolved_at=ticket.resolved_at or now, closed_at=None)
+        elif status is TicketStatus.CLOSED:
+            facts.update(resolved_at=ticket.resolved_at or now, closed_at=now)
+        else:  # reopened or still open
+            facts.update(resolved_at=None, closed_at=None)
+        return facts
 
     @staticmethod
     def _change_action(
@@ -291,7 +304,10 @@ class TicketService:
             data.visibility is Visibility.PRIVATE or data.kind is not ActionKind.NOTE
         ):
             raise InvalidInput("visibility", "end-users add public replies only")
-        for _ in range(5):
+        for attempt in range(ACTION_ATTEMPTS):
+            if attempt:
+                # Jittered backoff: writers that collided do not collide again in lock-step.
+                time.sleep(random.uniform(0, 0.01 * 2 ** min(attempt, 5)))  # noqa: S311
             now = self._d.clock()
             ticket = store.get_ticket(number, scope, consistent=True)
             if ticket.status is TicketStatus.CLOSED and not scope.is_staff:
@@ -311,12 +327,14 @@ class TicketService:
                 # The response clock stops at the first agent reply to the end-user.
                 update["first_response_at"] = ticket.first_response_at or now
                 if ticket.status is TicketStatus.NEW:
+                    update.update(self._status_facts(ticket, TicketStatus.OPEN, now))
                     update["status"] = TicketStatus.OPEN
             elif not scope.is_staff and ticket.status in (
                 TicketStatus.WAITING_ON_CUSTOMER,
                 TicketStatus.RESOLVED,
             ):
-                update.update(status=TicketStatus.OPEN, resolved_at=None)
+                update.update(self._status_facts(ticket, TicketStatus.OPEN, now))
+                update["status"] = TicketStatus.OPEN
             changed = self.with_sla(ticket.model_copy(update=update), now)
             try:
                 store.save_ticket(changed, ticket.version, [action])
@@ -333,7 +351,7 @@ class TicketService:
                 },
             )
             return changed, action
-        raise VersionConflict("ticket", str(number), -1, None)
+        raise VersionConflict("ticket", str(number), ticket.version, None)
 
     # --- read -----------------------------------------------------------------------------
 

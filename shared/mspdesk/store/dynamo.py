@@ -147,7 +147,8 @@ def ticket_item(ticket: Ticket) -> Item:
         "priority": ticket.priority.value,
         "agent": ticket.agent_id or UNASSIGNED,
         "team": ticket.team_id or UNASSIGNED,
-        "sla_state": ticket.queue_sla_state.value if ticket.queue_sla_state else None,
+        # The same value as q_sla, so that a filter on it agrees with the sla index.
+        "sla_state": ticket.queue_sla_state.value if ticket.queue_sla_state else "none",
         "gsi2pk": f"CLIENT#{ticket.client_id}#ticket",
         "gsi2sk": f"{created}#{ticket.number:010d}",
         table.RECENT.pk: f"RECENT#{ticket.created_at.astimezone(UTC).date().isoformat()}",
@@ -665,22 +666,23 @@ class DynamoStore:
         # A filter expression may discard items: read in bounded rounds, never the whole queue.
         budget = max(limit * 20, 500)
         more = True
+        # Whether the last response held matches beyond the page: they are not read again
+        # unless the cursor points at the last ticket returned.
+        left_over = False
         while len(found) < limit and budget > 0 and more:
             kwargs["Limit"] = min(budget, limit - len(found) if not conditions else max(limit, 100))
             response = self._query("queue", **kwargs)
             budget -= int(response.get("ScannedCount", 0))
-            for raw in response["Items"]:
-                found.append(raw)
-                if len(found) == limit:
-                    break
+            room = limit - len(found)
+            found += response["Items"][:room]
+            left_over = len(response["Items"]) > room
             more = "LastEvaluatedKey" in response
             if more:
                 kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        if len(found) == limit and found:
+        if len(found) == limit and (more or left_over):
             last = found[-1]
             key = {name: last[name] for name in (table.PK, table.SK, index.pk, index.sk)}
-            has_more = more or len(response["Items"]) > len(found)
-            next_cursor = encode_cursor(index.name, key, hint) if has_more else None
+            next_cursor: str | None = encode_cursor(index.name, key, hint)
         elif more:
             next_cursor = encode_cursor(index.name, kwargs["ExclusiveStartKey"], hint)
         else:
