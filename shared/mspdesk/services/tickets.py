@@ -121,16 +121,25 @@ class TicketService:
     # --- SLA -----------------------------------------------------------------------------
 
     def _sla_terms(self, ticket: Ticket) -> tuple[SlaPlan | None, Calendar | None]:
-        contract = (
-            self._d.store.find_entity(kinds.CONTRACTS, ticket.contract_id)
-            if ticket.contract_id
-            else None
-        )
+        if not ticket.contract_id:
+            return None, None
+        found = self._d.store.get_reference([(kinds.CONTRACTS, ticket.contract_id)])
+        contract = found.get(("contract", ticket.contract_id))
+        return self._terms_of(contract if isinstance(contract, Contract) else None)
+
+    def _terms_of(self, contract: Contract | None) -> tuple[SlaPlan | None, Calendar | None]:
+        """A contract's SLA plan and calendar (reference data: cached briefly)."""
         if contract is None:
             return None, None
-        plan = self._d.store.find_entity(kinds.SLA_PLANS, contract.sla_plan_id)
-        calendar = self._d.store.find_entity(kinds.CALENDARS, contract.calendar_id)
-        return plan, calendar
+        terms = self._d.store.get_reference(
+            [(kinds.SLA_PLANS, contract.sla_plan_id), (kinds.CALENDARS, contract.calendar_id)]
+        )
+        plan = terms.get(("sla_plan", contract.sla_plan_id))
+        calendar = terms.get(("calendar", contract.calendar_id))
+        return (
+            plan if isinstance(plan, SlaPlan) else None,
+            calendar if isinstance(calendar, Calendar) else None,
+        )
 
     def with_sla(self, ticket: Ticket, now: datetime) -> Ticket:
         plan, calendar = self._sla_terms(ticket)
@@ -365,10 +374,10 @@ class TicketService:
             return TicketDetail(ticket, public, [], [], None)
         batch = _PANEL_POOL.submit(self._panel_entities, ticket)
         recent = _PANEL_POOL.submit(
-            store.client_tickets, ticket.client_id, scope, RECENT_TICKETS + 1
+            store.panel_recent_tickets, ticket.client_id, RECENT_TICKETS + 1
         )
         assets = (
-            _PANEL_POOL.submit(store.assets_of_end_user, ticket.end_user_id)
+            _PANEL_POOL.submit(store.panel_assets, ticket.end_user_id)
             if ticket.end_user_id
             else None
         )
@@ -382,9 +391,7 @@ class TicketService:
             contract=contract,
             sla_plan=plan,
             end_user=end_user,
-            recent_tickets=[t for t in recent.result().items if t.number != number][
-                :RECENT_TICKETS
-            ],
+            recent_tickets=[t for t in recent.result() if t.number != number][:RECENT_TICKETS],
             assets=assets.result() if assets else [],
         )
         return TicketDetail(
@@ -398,9 +405,8 @@ class TicketService:
     def _panel_entities(
         self, ticket: Ticket
     ) -> tuple[Client, EndUser | None, Contract | None, SlaPlan | None, Calendar | None]:
-        """Client, end-user and contract terms in one BatchGetItem, then the plan's terms."""
-        store = self._d.store
-        found = store.get_mixed(
+        """Client, end-user and contract in one read, then the contract's terms."""
+        found = self._d.store.get_reference(
             [(kinds.CLIENTS, ticket.client_id)]
             + ([(kinds.END_USERS, ticket.end_user_id)] if ticket.end_user_id else [])
             + ([(kinds.CONTRACTS, ticket.contract_id)] if ticket.contract_id else [])
@@ -409,20 +415,13 @@ class TicketService:
         if not isinstance(client, Client):
             raise OutOfScope("client", ticket.client_id)
         end_user = found.get(("end_user", ticket.end_user_id or ""))
-        contract = found.get(("contract", ticket.contract_id or ""))
-        plan = calendar = None
-        if isinstance(contract, Contract):
-            terms = store.get_mixed(
-                [(kinds.SLA_PLANS, contract.sla_plan_id), (kinds.CALENDARS, contract.calendar_id)]
-            )
-            plan_found = terms.get(("sla_plan", contract.sla_plan_id))
-            calendar_found = terms.get(("calendar", contract.calendar_id))
-            plan = plan_found if isinstance(plan_found, SlaPlan) else None
-            calendar = calendar_found if isinstance(calendar_found, Calendar) else None
+        found_contract = found.get(("contract", ticket.contract_id or ""))
+        contract = found_contract if isinstance(found_contract, Contract) else None
+        plan, calendar = self._terms_of(contract)
         return (
             client,
             end_user if isinstance(end_user, EndUser) else None,
-            contract if isinstance(contract, Contract) else None,
+            contract,
             plan,
             calendar,
         )

@@ -6,7 +6,8 @@ SDK errors are turned into domain errors here, so no caller sees botocore.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -48,6 +49,14 @@ TICKET_SK = "TICKET"
 UNASSIGNED = "UNASSIGNED"
 _NO_DUE = "9999-12-31T23:59:59+00:00"
 MAX_PAGE = 100
+REFERENCE_SECONDS = 30.0
+# The context panel's "recent tickets of this client" may lag other containers this long.
+RECENT_SECONDS = 10.0
+# Reads that only load models ask for the entity and its keys, not every index attribute.
+_LOAD_ONLY = {
+    "ProjectionExpression": "pk, sk, #data",
+    "ExpressionAttributeNames": {"#data": "data"},
+}
 
 
 @dataclass
@@ -186,6 +195,10 @@ class DynamoStore:
         self._db = client
         self.table_name = table_name
         self.reads = ReadCounter()
+        # Reference data (clients, contracts, plans, calendars, people) read for display, kept
+        # per container for REFERENCE_SECONDS; this container's own writes replace it at once.
+        self._reference: dict[str, tuple[float, Stored]] = {}
+        self._panel: dict[str, tuple[float, Any]] = {}
 
     # --- low-level helpers -----------------------------------------------------------------
 
@@ -213,7 +226,7 @@ class DynamoStore:
         pending = list(keys)
         while pending:
             chunk, pending = pending[:100], pending[100:]
-            request = {self.table_name: {"Keys": chunk}}
+            request = {self.table_name: {"Keys": chunk, **_LOAD_ONLY}}
             while request:
                 response = self._db.batch_get_item(RequestItems=request)
                 got = response["Responses"].get(self.table_name, [])
@@ -238,6 +251,7 @@ class DynamoStore:
             "ExpressionAttributeValues": values,
             "Limit": max(1, min(limit, MAX_PAGE)),
             "ScanIndexForward": forward,
+            **_LOAD_ONLY,
         }
         index_name = index.name if index else "table"
         if index:
@@ -363,6 +377,10 @@ class DynamoStore:
                     }
                 }
             )
+        self._reference.pop(kind.key(entity.id), None)
+        for asset in (entity, previous):
+            if isinstance(asset, Asset) and asset.end_user_id:
+                self._forget_panel(f"assets#{asset.end_user_id}")
         try:
             self._db.transact_write_items(TransactItems=operations)
         except ClientError as error:
@@ -399,6 +417,30 @@ class DynamoStore:
     def get_entities(self, kind: EntityKind[E], ids: Iterable[str]) -> dict[str, E]:
         keys = [{table.PK: s(kind.key(i)), table.SK: s(ENTITY_SK)} for i in dict.fromkeys(ids)]
         return {e.id: e for e in (load(kind.model, raw) for raw in self._batch_get(keys))}
+
+    def get_reference(
+        self, wanted: Sequence[tuple[EntityKind[Any], str]]
+    ) -> dict[tuple[str, str], Stored]:
+        """Like get_mixed, for display: answers from this container's recent reads when they
+        are younger than REFERENCE_SECONDS, and fetches the rest in one BatchGetItem."""
+        now = time.monotonic()
+        out: dict[tuple[str, str], Stored] = {}
+        missing: list[tuple[EntityKind[Any], str]] = []
+        for kind, entity_id in wanted:
+            hit = self._reference.get(kind.key(entity_id))
+            if hit is not None and now - hit[0] < REFERENCE_SECONDS:
+                out[(kind.name, entity_id)] = hit[1]
+            else:
+                missing.append((kind, entity_id))
+        if missing:
+            fetched = self.get_mixed(missing)
+            if len(self._reference) > 10_000:
+                self._reference.clear()
+            kinds_by_name = {kind.name: kind for kind, _ in missing}
+            for (name, entity_id), entity in fetched.items():
+                self._reference[kinds_by_name[name].key(entity_id)] = (now, entity)
+            out.update(fetched)
+        return out
 
     def get_mixed(
         self, wanted: Sequence[tuple[EntityKind[Any], str]]
@@ -446,6 +488,7 @@ class DynamoStore:
             },
             ScanIndexForward=False,
             Limit=10,
+            **_LOAD_ONLY,
         ):
             contract = load(Contract, raw)
             if contract.in_force_on(day):
@@ -464,6 +507,36 @@ class DynamoStore:
             hint="",
         )
         return [load(ASSETS.model, r) for r in raw]
+
+    def panel_assets(self, end_user_id: str) -> list[Asset]:
+        """An end-user's assets for the context panel: reference data, cached briefly."""
+        return self._panel_read(
+            f"assets#{end_user_id}", REFERENCE_SECONDS, lambda: self.assets_of_end_user(end_user_id)
+        )
+
+    def panel_recent_tickets(self, client_id: str, count: int) -> list[Ticket]:
+        """A client's newest tickets for the context panel, cached for RECENT_SECONDS."""
+        return self._panel_read(
+            f"recent#{client_id}#{count}",
+            RECENT_SECONDS,
+            lambda: self.client_tickets(client_id, Scope.system(), count).items,
+        )
+
+    def _panel_read(self, key: str, seconds: float, read: Callable[[], T]) -> T:
+        now = time.monotonic()
+        hit = self._panel.get(key)
+        if hit is not None and now - hit[0] < seconds:
+            value: T = hit[1]
+            return value
+        value = read()
+        if len(self._panel) > 10_000:
+            self._panel.clear()
+        self._panel[key] = (now, value)
+        return value
+
+    def _forget_panel(self, prefix: str) -> None:
+        for key in [k for k in self._panel if k.startswith(prefix)]:
+            self._panel.pop(key, None)
 
     def principal_by_email(self, email: str) -> Principal | None:
         """AP5: who owns an address (lower-cased: addresses are matched case-insensitively)."""
@@ -533,6 +606,7 @@ class DynamoStore:
             )
         try:
             self._db.transact_write_items(TransactItems=operations)
+            self._forget_panel(f"recent#{ticket.client_id}#")
         except ClientError as error:
             if not _conditional_failed(error):
                 raise
@@ -565,6 +639,7 @@ class DynamoStore:
         ]
         try:
             self._db.transact_write_items(TransactItems=operations)
+            self._forget_panel(f"recent#{ticket.client_id}#")
         except ClientError as error:
             if not _conditional_failed(error):
                 raise
@@ -606,6 +681,7 @@ class DynamoStore:
             "ticket_record",
             KeyConditionExpression="pk = :p",
             ExpressionAttributeValues={":p": s(f"TICKET#{number}")},
+            **_LOAD_ONLY,
         ):
             sk = raw[table.SK]["S"]
             if sk == TICKET_SK:
