@@ -18,7 +18,7 @@ from tests.unit.builders import ADMIN, NoScanClient, build_desk
 def test_request_paths_use_keys_and_indexes_only(
     store: DynamoStore, events: RecordingPublisher, clock: Clock
 ) -> None:
-    client = NoScanClient(store._db)
+    client = NoScanClient(store.db)
     desk = build_desk(Deps(DynamoStore(client, store.table_name), events, clock))
     agent, alice = desk.agent_scope, desk.alice_scope
     client.operations.clear()

@@ -50,7 +50,7 @@ class Recorded:
 
 @pytest.fixture
 def db(store: DynamoStore) -> Recorded:
-    client = NoScanClient(store._db)
+    client = NoScanClient(store.db)
     return Recorded(DynamoStore(client, store.table_name), client)
 
 

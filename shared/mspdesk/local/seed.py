@@ -25,7 +25,6 @@ import math
 import random
 import time as timer
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -63,7 +62,6 @@ from mspdesk.services.deps import Deps
 from mspdesk.services.sla import SlaSweeper
 from mspdesk.services.tickets import ActionInput, TicketInput, TicketPatch, TicketService
 from mspdesk.store import entities as kinds
-from mspdesk.store.dynamo import DynamoStore, ticket_item
 
 SEED = 20_260_301
 ZONE = ZoneInfo("Europe/London")
@@ -2464,33 +2462,6 @@ def _history_records(
     return records
 
 
-def _write_in_batches(store: DynamoStore, records: Sequence[tuple[Ticket, list[Action]]]) -> None:
-    """Unconditional puts of new tickets under reserved numbers, 25 items a request.
-
-    The items come from the store's own item builders, so keys and index attributes are the
-    store's; only the BatchWriteItem call is here (see the module docstring for why)."""
-    items = [
-        raw
-        for ticket, actions in records
-        for raw in (ticket_item(ticket), *(DynamoStore._action_item(a) for a in actions))
-    ]
-    client: Any = store._db
-
-    def put(chunk: list[dict[str, Any]]) -> None:
-        request: dict[str, Any] = {store.table_name: [{"PutRequest": {"Item": i}} for i in chunk]}
-        for attempt in range(10):
-            response = client.batch_write_item(RequestItems=request)
-            request = response.get("UnprocessedItems") or {}
-            if not request:
-                return
-            timer.sleep(0.05 * 2**attempt)
-        raise RuntimeError("DynamoDB kept items of the demo history unprocessed")
-
-    chunks = [items[i : i + _BATCH] for i in range(0, len(items), _BATCH)]
-    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="seed") as pool:
-        list(pool.map(put, chunks))
-
-
 def seed_demo(deps: Deps) -> str:
     """Seed the demo MSP into an empty desk; returns a one-line summary."""
     started = timer.perf_counter()
@@ -2517,7 +2488,7 @@ def seed_demo(deps: Deps) -> str:
     SlaSweeper(deps).sweep(limit=100)
     demo = _replay_open(deps, DEMO_TICKET, ids, deps.clock())
 
-    _write_in_batches(store, _history_records(history, first_number, ids, plans, calendars, now))
+    store.import_tickets(_history_records(history, first_number, ids, plans, calendars, now))
 
     people = sum(len(c.people) for c in CLIENTS)
     vips = sum(p.vip for c in CLIENTS for p in c.people)

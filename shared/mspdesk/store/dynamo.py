@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -192,7 +193,7 @@ def ticket_item(ticket: Ticket) -> Item:
 
 class DynamoStore:
     def __init__(self, client: Any, table_name: str) -> None:
-        self._db = client
+        self.db = client
         self.table_name = table_name
         self.reads = ReadCounter()
         # Reference data (clients, contracts, plans, calendars, people) read for display, kept
@@ -202,40 +203,40 @@ class DynamoStore:
 
     # --- low-level helpers -----------------------------------------------------------------
 
-    def _query(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        response: dict[str, Any] = self._db.query(TableName=self.table_name, **kwargs)
+    def query(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        response: dict[str, Any] = self.db.query(TableName=self.table_name, **kwargs)
         self.reads.add(operation, int(response.get("ScannedCount", len(response["Items"]))))
         return response
 
-    def _query_all(self, operation: str, **kwargs: Any) -> Iterator[Item]:
+    def query_all(self, operation: str, **kwargs: Any) -> Iterator[Item]:
         while True:
-            response = self._query(operation, **kwargs)
+            response = self.query(operation, **kwargs)
             yield from response["Items"]
             if "LastEvaluatedKey" not in response:
                 return
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def _get(self, operation: str, key: Item, consistent: bool = False) -> Item | None:
-        response = self._db.get_item(TableName=self.table_name, Key=key, ConsistentRead=consistent)
+    def get_raw(self, operation: str, key: Item, consistent: bool = False) -> Item | None:
+        response = self.db.get_item(TableName=self.table_name, Key=key, ConsistentRead=consistent)
         found: Item | None = response.get("Item")
         self.reads.add(operation, 1 if found else 0)
         return found
 
-    def _batch_get(self, keys: Sequence[Item]) -> list[Item]:
+    def batch_get_raw(self, keys: Sequence[Item]) -> list[Item]:
         found: list[Item] = []
         pending = list(keys)
         while pending:
             chunk, pending = pending[:100], pending[100:]
             request = {self.table_name: {"Keys": chunk, **_LOAD_ONLY}}
             while request:
-                response = self._db.batch_get_item(RequestItems=request)
+                response = self.db.batch_get_item(RequestItems=request)
                 got = response["Responses"].get(self.table_name, [])
                 self.reads.add("batch_get", len(got))
                 found.extend(got)
                 request = response.get("UnprocessedKeys") or {}
         return found
 
-    def _page(
+    def query_page(
         self,
         operation: str,
         index: table.Index | None,
@@ -258,7 +259,7 @@ class DynamoStore:
             kwargs["IndexName"] = index.name
         if cursor:
             kwargs["ExclusiveStartKey"] = decode_cursor(cursor, index_name, hint)
-        response = self._query(operation, **kwargs)
+        response = self.query(operation, **kwargs)
         last = response.get("LastEvaluatedKey")
         next_cursor = encode_cursor(index_name, last, hint) if last else None
         return response["Items"], next_cursor
@@ -266,17 +267,17 @@ class DynamoStore:
     # --- settings and the ticket counter ----------------------------------------------------
 
     def get_settings(self) -> MspSettings:
-        found = self._get("settings", {table.PK: s("SETTINGS"), table.SK: s("SETTINGS")})
+        found = self.get_raw("settings", {table.PK: s("SETTINGS"), table.SK: s("SETTINGS")})
         return load(MspSettings, found) if found else MspSettings()
 
     def put_settings(self, settings: MspSettings) -> None:
-        self._db.put_item(
+        self.db.put_item(
             TableName=self.table_name,
             Item=item({table.PK: "SETTINGS", table.SK: "SETTINGS"}, settings),
         )
 
     def next_ticket_number(self) -> int:
-        response = self._db.update_item(
+        response = self.db.update_item(
             TableName=self.table_name,
             Key={table.PK: s("COUNTER"), table.SK: s("TICKET")},
             UpdateExpression="ADD next_number :one",
@@ -288,7 +289,7 @@ class DynamoStore:
     def seed_ticket_counter(self, at_least: int) -> None:
         """Make the next number larger than `at_least` (imports and restored state)."""
         try:
-            self._db.update_item(
+            self.db.update_item(
                 TableName=self.table_name,
                 Key={table.PK: s("COUNTER"), table.SK: s("TICKET")},
                 UpdateExpression="SET next_number = :n",
@@ -382,7 +383,7 @@ class DynamoStore:
             if isinstance(asset, Asset) and asset.end_user_id:
                 self._forget_panel(f"assets#{asset.end_user_id}")
         try:
-            self._db.transact_write_items(TransactItems=operations)
+            self.db.transact_write_items(TransactItems=operations)
         except ClientError as error:
             if not _conditional_failed(error):
                 raise
@@ -399,7 +400,7 @@ class DynamoStore:
         return entity
 
     def find_entity(self, kind: EntityKind[E], entity_id: str) -> E | None:
-        found = self._get(kind.name, {table.PK: s(kind.key(entity_id)), table.SK: s(ENTITY_SK)})
+        found = self.get_raw(kind.name, {table.PK: s(kind.key(entity_id)), table.SK: s(ENTITY_SK)})
         return load(kind.model, found) if found else None
 
     def get_entity(self, kind: EntityKind[E], entity_id: str, scope: Scope) -> E:
@@ -416,7 +417,7 @@ class DynamoStore:
 
     def get_entities(self, kind: EntityKind[E], ids: Iterable[str]) -> dict[str, E]:
         keys = [{table.PK: s(kind.key(i)), table.SK: s(ENTITY_SK)} for i in dict.fromkeys(ids)]
-        return {e.id: e for e in (load(kind.model, raw) for raw in self._batch_get(keys))}
+        return {e.id: e for e in (load(kind.model, raw) for raw in self.batch_get_raw(keys))}
 
     def get_reference(
         self, wanted: Sequence[tuple[EntityKind[Any], str]]
@@ -449,7 +450,7 @@ class DynamoStore:
         by_key = {kind.key(i): kind for kind, i in wanted}
         keys = [{table.PK: s(k), table.SK: s(ENTITY_SK)} for k in by_key]
         out: dict[tuple[str, str], Stored] = {}
-        for raw in self._batch_get(keys):
+        for raw in self.batch_get_raw(keys):
             kind = by_key[raw[table.PK]["S"]]
             entity = load(kind.model, raw)
             out[(kind.name, entity.id)] = entity
@@ -465,7 +466,7 @@ class DynamoStore:
     ) -> Page[E]:
         if not scope.is_staff:
             raise OutOfScope(kind.name, "list")
-        raw, next_cursor = self._page(
+        raw, next_cursor = self.query_page(
             f"list_{kind.name}",
             table.BY_PARENT,
             "gsi1pk = :p",
@@ -478,7 +479,7 @@ class DynamoStore:
 
     def contract_in_force(self, client_id: str, day: date) -> Contract | None:
         """AP10: the newest-starting contract of the client that is in force on `day`."""
-        for raw in self._query_all(
+        for raw in self.query_all(
             "contract_in_force",
             IndexName=table.BY_PARENT.name,
             KeyConditionExpression="gsi1pk = :p AND gsi1sk <= :d",
@@ -497,7 +498,7 @@ class DynamoStore:
 
     def assets_of_end_user(self, end_user_id: str, limit: int = 50) -> list[Asset]:
         """AP11 (by end-user); a client's assets are `list_entities(ASSETS, client_id=...)`."""
-        raw, _ = self._page(
+        raw, _ = self.query_page(
             "assets_of_end_user",
             table.BY_OWNER,
             "gsi2pk = :p",
@@ -540,7 +541,7 @@ class DynamoStore:
 
     def principal_by_email(self, email: str) -> Principal | None:
         """AP5: who owns an address (lower-cased: addresses are matched case-insensitively)."""
-        found = self._get(
+        found = self.get_raw(
             "by_email", {table.PK: s(f"EMAIL#{email.strip().lower()}"), table.SK: s("EMAIL")}
         )
         if not found:
@@ -553,7 +554,7 @@ class DynamoStore:
 
     def client_id_by_domain(self, domain: str) -> str | None:
         """AP5: the client that owns an email domain."""
-        found = self._get(
+        found = self.get_raw(
             "by_domain", {table.PK: s(f"DOMAIN#{domain.strip().lower()}"), table.SK: s("DOMAIN")}
         )
         return text(found, "owner_id") if found else None
@@ -562,7 +563,7 @@ class DynamoStore:
         """AP6: end-users with this number (a shared line may have several)."""
         return [
             Principal(kind="end_user", id=text(r, "owner_id") or "", client_id=text(r, "client_id"))
-            for r in self._query_all(
+            for r in self.query_all(
                 "by_phone",
                 KeyConditionExpression="pk = :p",
                 ExpressionAttributeValues={":p": s(f"PHONE#{e164}")},
@@ -605,13 +606,13 @@ class DynamoStore:
                 }
             )
         try:
-            self._db.transact_write_items(TransactItems=operations)
+            self.db.transact_write_items(TransactItems=operations)
             self._forget_panel(f"recent#{ticket.client_id}#")
         except ClientError as error:
             if not _conditional_failed(error):
                 raise
             claimed = (
-                self._get("idempotency", claim_key, consistent=True)
+                self.get_raw("idempotency", claim_key, consistent=True)
                 if (idempotency_claim)
                 else None
             )
@@ -619,6 +620,33 @@ class DynamoStore:
                 return int(claimed["ticket_number"]["N"])
             raise AlreadyExists("ticket", str(ticket.number)) from error
         return None
+
+    def import_tickets(self, records: Sequence[tuple[Ticket, Sequence[Action]]]) -> None:
+        """Bulk-write tickets whose numbers were reserved (migration, demo history): plain
+        puts in BatchWriteItem requests of 25 on 4 threads, retrying unprocessed items."""
+        items = [
+            raw
+            for ticket, actions in records
+            for raw in (ticket_item(ticket), *(self._action_item(a) for a in actions))
+        ]
+
+        def put(chunk: list[Item]) -> None:
+            request: dict[str, Any] = {
+                self.table_name: [{"PutRequest": {"Item": i}} for i in chunk]
+            }
+            for attempt in range(10):
+                response = self.db.batch_write_item(RequestItems=request)
+                request = response.get("UnprocessedItems") or {}
+                if not request:
+                    return
+                time.sleep(0.05 * 2**attempt)
+            raise RuntimeError("DynamoDB kept some imported items unprocessed")
+
+        chunks = [items[i : i + 25] for i in range(0, len(items), 25)]
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="import") as pool:
+            list(pool.map(put, chunks))
+        for client_id in {ticket.client_id for ticket, _ in records}:
+            self._forget_panel(f"recent#{client_id}#")
 
     def save_ticket(
         self, ticket: Ticket, expected_version: int, actions: Sequence[Action] = ()
@@ -638,12 +666,12 @@ class DynamoStore:
             {"Put": {"TableName": self.table_name, "Item": self._action_item(a)}} for a in actions
         ]
         try:
-            self._db.transact_write_items(TransactItems=operations)
+            self.db.transact_write_items(TransactItems=operations)
             self._forget_panel(f"recent#{ticket.client_id}#")
         except ClientError as error:
             if not _conditional_failed(error):
                 raise
-            current = self._get("ticket", _ticket_key(ticket.number), consistent=True)
+            current = self.get_raw("ticket", _ticket_key(ticket.number), consistent=True)
             if current is None:
                 raise TicketNotFound(ticket.number) from error
             version = int(current["version"]["N"])
@@ -662,7 +690,7 @@ class DynamoStore:
         )
 
     def find_ticket(self, number: int, consistent: bool = False) -> Ticket | None:
-        found = self._get("ticket", _ticket_key(number), consistent=consistent)
+        found = self.get_raw("ticket", _ticket_key(number), consistent=consistent)
         return load(Ticket, found) if found else None
 
     def get_ticket(self, number: int, scope: Scope, consistent: bool = False) -> Ticket:
@@ -677,7 +705,7 @@ class DynamoStore:
         actions: list[Action] = []
         entries: list[TimeEntry] = []
         presence: list[Presence] = []
-        for raw in self._query_all(
+        for raw in self.query_all(
             "ticket_record",
             KeyConditionExpression="pk = :p",
             ExpressionAttributeValues={":p": s(f"TICKET#{number}")},
@@ -747,7 +775,7 @@ class DynamoStore:
         left_over = False
         while len(found) < limit and budget > 0 and more:
             kwargs["Limit"] = min(budget, limit - len(found) if not conditions else max(limit, 100))
-            response = self._query("queue", **kwargs)
+            response = self.query("queue", **kwargs)
             budget -= int(response.get("ScannedCount", 0))
             room = limit - len(found)
             found += response["Items"][:room]
@@ -796,7 +824,7 @@ class DynamoStore:
         """AP3: a client's tickets, newest first."""
         if not scope.covers(client_id):
             raise OutOfScope("client", client_id)
-        raw, next_cursor = self._page(
+        raw, next_cursor = self.query_page(
             "client_tickets",
             table.BY_OWNER,
             "gsi2pk = :p",
@@ -819,7 +847,7 @@ class DynamoStore:
         """AP4: an end-user's tickets, newest first."""
         if not scope.covers(client_id):
             raise OutOfScope("end_user", end_user_id)
-        raw, next_cursor = self._page(
+        raw, next_cursor = self.query_page(
             "end_user_tickets",
             table.BY_PARENT,
             "gsi1pk = :p",
@@ -834,7 +862,7 @@ class DynamoStore:
 
     def tickets_due_before(self, instant: datetime, limit: int = 100) -> list[Ticket]:
         """AP7: open tickets whose next SLA instant is at or before `instant`."""
-        raw, _ = self._page(
+        raw, _ = self.query_page(
             "sla_due",
             table.SLA_DUE,
             "sla_pk = :p AND sla_sk <= :t",
@@ -850,7 +878,7 @@ class DynamoStore:
         out: list[Ticket] = []
         day = since.astimezone(UTC).date()
         while day <= now.astimezone(UTC).date():
-            for raw in self._query_all(
+            for raw in self.query_all(
                 "recent",
                 IndexName=table.RECENT.name,
                 KeyConditionExpression="recent_pk = :p AND recent_sk BETWEEN :a AND :b",
@@ -870,7 +898,7 @@ class DynamoStore:
     def link_message_id(self, message_id: str, number: int) -> bool:
         """Record that a mail belongs to a ticket; False if it was already recorded."""
         try:
-            self._db.put_item(
+            self.db.put_item(
                 TableName=self.table_name,
                 Item=item(
                     {table.PK: f"MSGID#{message_id}", table.SK: "MSGID", "ticket_number": number}
@@ -884,13 +912,13 @@ class DynamoStore:
         return True
 
     def ticket_number_by_message_id(self, message_id: str) -> int | None:
-        found = self._get(
+        found = self.get_raw(
             "by_message_id", {table.PK: s(f"MSGID#{message_id}"), table.SK: s("MSGID")}
         )
         return int(found["ticket_number"]["N"]) if found else None
 
     def put_presence(self, presence: Presence) -> None:
-        self._db.put_item(
+        self.db.put_item(
             TableName=self.table_name,
             Item=item(
                 {
@@ -903,14 +931,14 @@ class DynamoStore:
         )
 
     def delete_presence(self, number: int, agent_id: str) -> None:
-        self._db.delete_item(
+        self.db.delete_item(
             TableName=self.table_name,
             Key={table.PK: s(f"TICKET#{number}"), table.SK: s(f"PRESENCE#{agent_id}")},
         )
 
     def add_time_entry(self, entry: TimeEntry) -> None:
         started = _iso(entry.started_at)
-        self._db.put_item(
+        self.db.put_item(
             TableName=self.table_name,
             Item=item(
                 {
@@ -930,7 +958,7 @@ class DynamoStore:
         """AP9: a client's time entries that started in [start, end)."""
         return [
             load(TimeEntry, raw)
-            for raw in self._query_all(
+            for raw in self.query_all(
                 "time_entries",
                 IndexName=table.BY_OWNER.name,
                 KeyConditionExpression="gsi2pk = :p AND gsi2sk BETWEEN :a AND :b",
