@@ -62,7 +62,13 @@ def _banner(stack: LocalStack, host: str, port: int, restored: bool) -> None:
     from mspdesk.store import entities as kinds
 
     store = stack.deps.store
-    agents = store.list_entities(kinds.AGENTS, Scope.system(), limit=20).items
+    system = Scope.system()
+    agents = store.list_entities(kinds.AGENTS, system, limit=20).items
+    portal_logins = []
+    for client in store.list_entities(kinds.CLIENTS, system, limit=20).items:
+        people = store.list_entities(kinds.END_USERS, system, client.id, limit=1).items
+        if people and people[0].emails:
+            portal_logins.append((people[0].emails[0], client.name))
     base = f"http://{host}:{port}"
     lines = [
         "",
@@ -72,7 +78,9 @@ def _banner(stack: LocalStack, host: str, port: int, restored: bool) -> None:
         f'  Demo logins  {base}/api/dev/accounts ; POST {base}/api/dev/token {{"email": ...}}',
         f"  AWS (moto)   {stack.settings.aws_endpoint_url}",
         "  Agents:",
-        *[f"    {a.email:<32} {a.role.value:<6} {a.name}" for a in agents],
+        *[f"    {a.email:<40} {a.role.value:<6} {a.name}" for a in agents],
+        "  End-users (portal), one per client:",
+        *[f"    {email:<40} {client}" for email, client in portal_logins],
         "Stop with Ctrl-C; state is saved to .local/ and restored next time.",
         "",
     ]
