@@ -31,6 +31,9 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("api_import", ("api_import",)),
     Benchmark("api_get_ticket", ("api_get_ticket", "api_get_ticket_p99")),
     Benchmark("queue_first_page", ("queue_first_page", "queue_first_page_client")),
+    Benchmark("billing_nightly", ("billing_nightly", "billing_nightly_memory")),
+    Benchmark("business_time", ("business_time", "business_time_add", "business_time_diff")),
+    Benchmark("sla_sweep_reads", ("sla_sweep_reads",)),
 )
 
 

@@ -13,6 +13,7 @@ from infra.components.http_api import DeskHttpApi
 from infra.components.identity import DeskIdentity
 from infra.components.sla_monitor import SlaMonitor
 from infra.components.table import DeskTable
+from infra.components.time_billing import TimeBilling
 from infra.config import StageConfig
 from infra.sources import LambdaSources
 from mspdesk.routes import ROUTES
@@ -66,7 +67,8 @@ class MspdeskStack(Stack):
         self.http_api = DeskHttpApi(
             self, "Api", config=config, function=api_function.function, identity=self.identity
         )
-        self.sla_monitor = SlaMonitor(self, "SlaMonitor", functions=self.functions)
+        self.sla_monitor = SlaMonitor(self, "SlaMonitor", functions=self.functions, config=config)
+        self.time_billing = TimeBilling(self, "TimeBilling", functions=self.functions)
         # Last: a consumer may be a function defined above (the SLA monitor, say).
         self.events.route(self.functions, routes)
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from functions.api import errors, routes_admin, routes_dev, routes_portal, routes_tickets
+from functions.api import (
+    errors,
+    routes_admin,
+    routes_billing,
+    routes_dev,
+    routes_portal,
+    routes_tickets,
+    routes_timers,
+)
 from functions.api.context import Services
 from functions.api.limits import BodySizeLimit
 from mspdesk.config import Settings
@@ -30,6 +38,8 @@ def create_app(settings: Settings, deps: Deps) -> FastAPI:
     app.include_router(routes_tickets.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_portal.router)
+    app.include_router(routes_timers.router)
+    app.include_router(routes_billing.router)
     if settings.local_mode:
         app.include_router(routes_dev.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 
 from functions.api.context import Staff, Svc
 from functions.api.errors import PreconditionRequired
+from functions.api.routes_timers import TimeCapture, start_viewing_timer
 from functions.api.schemas import (
     Me,
     PresenceIn,
@@ -84,9 +85,15 @@ def queue(
 
 
 @router.get("/tickets/{number}", response_model=TicketDetailOut)
-def ticket_detail(number: Number, svc: Svc, scope: Staff, response: Response) -> TicketDetailOut:
-    """The ticket, its actions and time, who else is on it, and the client context panel."""
+def ticket_detail(
+    number: Number, svc: Svc, scope: Staff, response: Response, timers: TimeCapture
+) -> TicketDetailOut:
+    """The ticket, its actions and time, who else is on it, and the client context panel.
+    Opening it starts your viewing timer when your team times from the moment a ticket opens
+    (GET /api/tickets/{number}/timer)."""
+    opened = start_viewing_timer(timers, scope, number)
     detail = svc.tickets.detail(scope, number)
+    opened.result()
     response.headers["ETag"] = f'"{detail.ticket.version}"'
     return TicketDetailOut.of_detail(detail)
 

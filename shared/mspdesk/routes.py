@@ -11,7 +11,14 @@ from collections.abc import Mapping
 
 # Consumers join as their capability lands: SLA timers (issue 4), triage (issue 5), time
 # capture (issue 6), lateral analysis (issue 7). Scheduled functions are not routed here.
-ROUTES: Mapping[str, tuple[str, ...]] = {}
+ROUTES: Mapping[str, tuple[str, ...]] = {
+    # SLA timers follow the ticket's targets; announcements are notified and escalated.
+    "TicketCreated": ("sla_monitor",),
+    "TicketUpdated": ("sla_monitor",),
+    "ActionAdded": ("sla_monitor",),
+    "SlaWarning": ("sla_monitor",),
+    "SlaBreached": ("sla_monitor",),
+}
 
 
 def consumers_of(

@@ -24,6 +24,13 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
     ("post", "/portal/api/tickets/{number}/replies"): {"body": "b"},
     ("put", "/api/admin/settings"): {"name": "x", "version": 1},
     ("patch", "/api/admin/{collection}/{entity_id}"): {},
+    ("post", "/api/tickets/{number}/timer"): {"mode": "doing"},
+    ("post", "/api/tickets/{number}/timer/confirm"): {"minutes": 5},
+    ("post", "/api/tickets/{number}/time-entries"): {
+        "started_at": "2026-01-05T10:00:00Z",
+        "minutes": 15,
+    },
+    ("patch", "/api/tickets/{number}/time-entries/{entry_id}"): {"minutes": 15},
 }
 # The portal's own listings: an end-user may call them, and must find only their own tickets.
 OWN_LISTINGS = {

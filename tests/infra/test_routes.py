@@ -24,6 +24,12 @@ ROUTES = {
 }
 
 
+# Every function the real stack defines has a handler; the stand-in repo needs one for each.
+REAL_FUNCTIONS = sorted(
+    p.parent.name for p in (Path(__file__).resolve().parents[2] / "functions").glob("*/handler.py")
+)
+
+
 def stand_in_repo(root: Path, functions: list[str]) -> Layout:
     """The real shared/ library beside a functions/ folder of stand-in handlers."""
     layout = Layout(root)
@@ -41,7 +47,7 @@ def stand_in_repo(root: Path, functions: list[str]) -> Layout:
 
 @pytest.fixture(scope="module")
 def routed(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    layout = stand_in_repo(tmp_path_factory.mktemp("repo"), ["api", "sla_monitor", "triage"])
+    layout = stand_in_repo(tmp_path_factory.mktemp("repo"), [*REAL_FUNCTIONS, "triage"])
     return synth(
         tmp_path_factory.mktemp("cdk.out"),
         context={"stage": "dev", "region": "eu-west-2"},
@@ -98,11 +104,12 @@ def test_a_scheduled_function_that_also_consumes_events_is_defined_once(routed: 
     handlers = [
         f["Properties"]["Handler"] for f in routed.resources("AWS::Lambda::Function").values()
     ]
-    assert sorted(handlers) == [
+    assert len(handlers) == len(set(handlers))
+    assert {
         "functions.api.handler.handler",
         "functions.sla_monitor.handler.handler",
         "functions.triage.handler.handler",
-    ]
+    } <= set(handlers)
     sla_id, _ = routed.function("functions.sla_monitor.handler.handler")
     targeting = [
         rule
@@ -117,7 +124,7 @@ def test_routed_stack_leaves_no_cdk_nag_finding(routed: Synth) -> None:
 
 
 def test_a_consumer_without_a_handler_is_refused(tmp_path: Path) -> None:
-    layout = stand_in_repo(tmp_path, ["api", "sla_monitor"])
+    layout = stand_in_repo(tmp_path, [f for f in REAL_FUNCTIONS if f != "triage"])
     with pytest.raises(ValueError, match=r"functions/triage/handler\.py"):
         build_app(
             outdir=str(tmp_path / "cdk.out"),
@@ -127,7 +134,7 @@ def test_a_consumer_without_a_handler_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_synchronous_api_cannot_consume_events(tmp_path: Path) -> None:
-    layout = stand_in_repo(tmp_path, ["api", "sla_monitor"])
+    layout = stand_in_repo(tmp_path, [f for f in REAL_FUNCTIONS if f != "triage"])
     with pytest.raises(ValueError, match="synchronous"):
         build_app(
             outdir=str(tmp_path / "cdk.out"),

@@ -9,7 +9,12 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from mspdesk.domain.calendar import add_business_minutes, business_minutes_between
+from mspdesk.domain.calendar import (
+    add_business_minutes,
+    business_minutes_between,
+    next_working_moment,
+    public_holidays,
+)
 from mspdesk.domain.errors import InvalidInput
 from mspdesk.domain.models import CalendarFields, WorkingInterval
 
@@ -158,3 +163,118 @@ def test_business_minutes_between_grow_with_the_end(
     near = business_minutes_between(calendar, start, start + timedelta(minutes=first))
     far = business_minutes_between(calendar, start, start + timedelta(minutes=second))
     assert 0 <= near <= far <= second
+
+
+# --- public holidays, several intervals a day, the next working moment ----------------------
+
+
+def test_a_countrys_public_holidays_come_from_the_holidays_package() -> None:
+    england = public_holidays("GB", "ENG", [2026])
+    assert {date(2026, 4, 3), date(2026, 4, 6), date(2026, 12, 25), date(2026, 12, 28)} <= england
+    assert date(2026, 3, 17) not in england  # St Patrick's Day is Northern Ireland's
+    assert date(2026, 3, 17) in public_holidays("GB", "NIR", [2026])
+
+
+def test_an_unknown_country_is_refused() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        public_holidays("XX", None, [2026])
+    assert refused.value.field == "holiday_country"
+
+
+def test_imported_public_holidays_are_skipped_like_any_holiday() -> None:
+    office = CalendarFields(name="England", holidays=sorted(public_holidays("GB", "ENG", [2026])))
+    # Thursday 2 April 16:00 + 4 h: 1.5 h on Thursday, Good Friday and Easter Monday off,
+    # 2.5 h on Tuesday from 09:00.
+    assert add_business_minutes(office, london(2026, 4, 2, 16), 240) == london(2026, 4, 7, 11, 30)
+
+
+@pytest.mark.skipif(
+    "holiday_country" not in CalendarFields.model_fields,
+    reason="CalendarFields.holiday_country is not in the model yet",
+)
+def test_a_calendar_naming_a_country_skips_its_public_holidays_in_any_year() -> None:
+    office = CalendarFields.model_validate(
+        {"name": "England", "holiday_country": "GB", "holiday_subdivision": "ENG"}
+    )
+    assert add_business_minutes(office, london(2026, 4, 2, 16), 240) == london(2026, 4, 7, 11, 30)
+    # 17:00-17:30 on Christmas Eve 2031, then Christmas (Thursday), Boxing Day (Friday) and
+    # the weekend off: 30 minutes more on Monday. Years from the first one computed.
+    assert add_business_minutes(office, london(2031, 12, 24, 17), 60) == london(2031, 12, 29, 9, 30)
+
+
+LUNCH_BREAK = CalendarFields(
+    name="With lunch",
+    week={
+        d: [
+            WorkingInterval(start=time(13), end=time(17)),
+            WorkingInterval(start=time(9), end=time(12)),
+        ]
+        for d in range(1, 6)
+    },
+)
+
+
+def test_several_intervals_a_day_skip_the_gap_between_them() -> None:
+    assert add_business_minutes(LUNCH_BREAK, london(2026, 3, 9, 11), 90) == london(
+        2026, 3, 9, 13, 30
+    )
+    assert business_minutes_between(
+        LUNCH_BREAK, london(2026, 3, 9, 11), london(2026, 3, 9, 14)
+    ) == pytest.approx(120)
+
+
+def test_overlapping_intervals_count_once() -> None:
+    overlapping = CalendarFields(
+        name="Overlap",
+        week={
+            1: [
+                WorkingInterval(start=time(9), end=time(13)),
+                WorkingInterval(start=time(12), end=time(17)),
+            ]
+        },
+    )
+    assert business_minutes_between(
+        overlapping, london(2026, 3, 9, 0), london(2026, 3, 10, 0)
+    ) == pytest.approx(8 * 60)
+
+
+def test_the_next_working_moment_of_a_working_instant_is_itself() -> None:
+    assert next_working_moment(OFFICE, london(2026, 3, 9, 12)) == london(2026, 3, 9, 12)
+    assert next_working_moment(OFFICE, london(2026, 3, 9, 17, 30)) == london(2026, 3, 10, 9)
+    assert next_working_moment(OFFICE_WITH_HOLIDAYS, london(2026, 4, 3, 10)) == london(
+        2026, 4, 7, 9
+    )
+
+
+def test_instants_years_apart_share_one_compiled_calendar() -> None:
+    assert add_business_minutes(OFFICE, london(2030, 3, 1, 17), 60) == london(2030, 3, 4, 9, 30)
+    assert add_business_minutes(OFFICE, london(2019, 3, 1, 17), 60) == london(2019, 3, 4, 9, 30)
+    assert business_minutes_between(
+        OFFICE, london(2019, 3, 4, 9), london(2030, 3, 4, 9)
+    ) == pytest.approx(
+        business_minutes_between(OFFICE, london(2019, 3, 4, 9), london(2025, 3, 4, 9))
+        + business_minutes_between(OFFICE, london(2025, 3, 4, 9), london(2030, 3, 4, 9))
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(calendar=CALENDARS, start=INSTANTS, minutes=DURATIONS)
+def test_an_instant_off_hours_behaves_as_its_next_working_moment(
+    calendar: CalendarFields, start: datetime, minutes: float
+) -> None:
+    moment = next_working_moment(calendar, start)
+    assert moment >= start
+    assert business_minutes_between(calendar, start, moment) == 0
+    assert add_business_minutes(calendar, start, minutes) == add_business_minutes(
+        calendar, moment, minutes
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(calendar=CALENDARS, a=INSTANTS, b=INSTANTS, c=INSTANTS)
+def test_business_minutes_between_add_up_over_consecutive_stretches(
+    calendar: CalendarFields, a: datetime, b: datetime, c: datetime
+) -> None:
+    whole = business_minutes_between(calendar, a, c)
+    parts = business_minutes_between(calendar, a, b) + business_minutes_between(calendar, b, c)
+    assert parts == pytest.approx(whole, abs=1e-6)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,8 +21,9 @@ from mspdesk.domain.models import (
     StatusChange,
     Ticket,
     TicketSla,
+    WorkingInterval,
 )
-from mspdesk.domain.sla import compute_sla, next_sla_event
+from mspdesk.domain.sla import announcement, compute_sla, next_sla_event, timers_of
 
 LONDON = ZoneInfo("Europe/London")
 OFFICE = CalendarFields(name="Office")
@@ -293,3 +294,234 @@ def test_the_due_time_leaves_exactly_the_target_of_unpaused_time(
         due = clock.due_at
         waited = sum(measure(start, min(end, due)) for start, end in pauses if start < due)
         assert measure(CREATED, due) - waited == pytest.approx(target, abs=1 / 60)
+
+
+# --- worked cases: expected instants computed by hand ---------------------------------------
+
+HOLIDAYS = CalendarFields(name="Office", holidays=[date(2026, 4, 3), date(2026, 4, 6)])
+NIGHT_SHIFT = CalendarFields(
+    name="Nights", week={d: [WorkingInterval(start=time(22), end=time(6))] for d in range(1, 6)}
+)
+
+
+def london(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=LONDON)
+
+
+def business_clocks(
+    of: Ticket, calendar: CalendarFields, now: datetime
+) -> tuple[SlaClock, SlaClock]:
+    sla = compute_sla(of, PLAN, calendar, now)
+    assert sla.response is not None
+    assert sla.resolution is not None
+    return sla.response, sla.resolution
+
+
+def test_a_friday_afternoon_ticket_runs_into_monday() -> None:
+    friday = london(2026, 3, 13, 16, 30)
+    response, resolution = business_clocks(ticket(created_at=friday), OFFICE, friday)
+    # Response, 120 minutes: 16:30-17:30 is 60, then Monday 09:00 + 60.
+    assert response.due_at == london(2026, 3, 16, 10)
+    # Warning at 90: 60 on Friday, 30 on Monday.
+    assert response.warn_at == london(2026, 3, 16, 9, 30)
+    # Resolution, 960: 60 on Friday, 510 on Monday, 390 on Tuesday from 09:00 -> 15:30.
+    assert resolution.due_at == london(2026, 3, 17, 15, 30)
+
+
+def test_a_target_that_crosses_the_clocks_going_forward() -> None:
+    friday = london(2026, 3, 27, 16)  # GMT; BST from Sunday 29 March
+    _, resolution = business_clocks(ticket(created_at=friday, priority=Priority.P2), OFFICE, friday)
+    # 480 minutes: 90 on Friday, then 390 from Monday 09:00 BST -> 15:30 BST, 14:30 UTC.
+    assert resolution.due_at == datetime(2026, 3, 30, 14, 30, tzinfo=UTC)
+
+
+def test_a_holiday_weekend_is_skipped() -> None:
+    thursday = london(2026, 4, 2, 16)  # Good Friday and Easter Monday follow
+    response, _ = business_clocks(ticket(created_at=thursday), HOLIDAYS, thursday)
+    # 120 minutes: 90 on Thursday, 30 on Tuesday 7 April.
+    assert response.due_at == london(2026, 4, 7, 9, 30)
+    assert response.warn_at == london(2026, 4, 2, 17, 30)  # the 90th minute ends Thursday
+
+
+def test_an_overnight_shift_carries_the_clock_past_midnight() -> None:
+    early = london(2026, 3, 10, 5)  # Tuesday 05:00, inside Monday night's 22:00-06:00 shift
+    response, _ = business_clocks(ticket(created_at=early), NIGHT_SHIFT, early)
+    # 120 minutes: 05:00-06:00 is 60, then Tuesday night from 22:00: 60 more.
+    assert response.due_at == london(2026, 3, 10, 23)
+    assert response.warn_at == london(2026, 3, 10, 22, 30)
+
+
+def test_a_two_hour_pause_moves_both_instants_by_two_hours() -> None:
+    # Monday 10:00; waiting on the customer 10:30-12:30 (inside office hours).
+    response, _ = clocks(waiting(30, until=150), at(160))
+    assert response.due_at == london(2026, 3, 9, 14)  # 120 + 120 minutes after 10:00
+    assert response.warn_at == london(2026, 3, 9, 13, 30)
+    assert response.state is SlaState.RUNNING
+    assert response.business_minutes_left == 80
+
+
+# --- every state transition ------------------------------------------------------------------
+
+
+def test_the_clock_moves_through_its_states_as_time_and_the_ticket_move() -> None:
+    history = [StatusChange(status=TicketStatus.NEW, at=CREATED)]
+    states = []
+    for minutes, status in [
+        (10, None),  # running
+        (95, None),  # warning
+        (96, TicketStatus.WAITING_ON_CUSTOMER),  # paused
+        (200, TicketStatus.OPEN),  # warning again: 95 of 120 minutes had run
+        (230, None),  # breached: due at 120 + 104 minutes paused = 224
+        (240, TicketStatus.WAITING_ON_SUPPLIER),  # a breached clock stays breached
+    ]:
+        if status is not None:
+            history.append(StatusChange(status=status, at=at(minutes)))
+        now_ticket = ticket(status=history[-1].status, status_history=list(history))
+        states.append(clocks(now_ticket, at(minutes))[0].state)
+    assert states == [
+        SlaState.RUNNING,
+        SlaState.WARNING,
+        SlaState.PAUSED,
+        SlaState.WARNING,
+        SlaState.BREACHED,
+        SlaState.BREACHED,
+    ]
+
+
+def test_a_reply_after_the_warning_meets_the_clock() -> None:
+    response, _ = clocks(ticket(first_response_at=at(100)), at(130))
+    assert response.state is SlaState.MET
+    assert response.reached is SlaState.WARNING
+
+
+# --- SLA versions: what makes a timer stale -------------------------------------------------
+
+
+def recompute(of: Ticket, now: datetime, **changes: Any) -> Ticket:
+    """`of` changed at `now` as the ticket service does it: the stored SLA is the previous one."""
+    changed = of.model_copy(update=changes)
+    return changed.model_copy(update={"sla": compute_sla(changed, PLAN, OFFICE, now)})
+
+
+def test_recomputing_without_a_change_keeps_the_version() -> None:
+    first = recompute(ticket(), at(0))
+    later = recompute(first, at(100))
+    assert later.sla.response is not None
+    assert later.sla.response.version == 1
+    assert later.sla.response.state is SlaState.WARNING
+
+
+def test_a_priority_change_is_a_new_version_of_both_clocks() -> None:
+    first = recompute(ticket(), at(0))
+    raised = recompute(first, at(10), priority=Priority.P1)
+    assert raised.sla.response is not None
+    assert raised.sla.resolution is not None
+    assert (raised.sla.response.version, raised.sla.resolution.version) == (2, 2)
+    assert raised.sla.response.inherited is None
+
+
+def test_pausing_and_resuming_are_new_versions_that_keep_the_warning_already_given() -> None:
+    first = recompute(
+        ticket(status_history=[StatusChange(status=TicketStatus.NEW, at=CREATED)]), at(0)
+    )
+    warned = recompute(first, at(95))
+    paused = recompute(
+        warned,
+        at(100),
+        status=TicketStatus.WAITING_ON_CUSTOMER,
+        status_history=[
+            *warned.status_history,
+            StatusChange(status=TicketStatus.WAITING_ON_CUSTOMER, at=at(100)),
+        ],
+    )
+    resumed = recompute(
+        paused,
+        at(220),
+        status=TicketStatus.OPEN,
+        status_history=[*paused.status_history, StatusChange(status=TicketStatus.OPEN, at=at(220))],
+    )
+    versions = [t.sla.response.version for t in (warned, paused, resumed) if t.sla.response]
+    assert versions == [1, 2, 3]
+    assert resumed.sla.response is not None
+    assert resumed.sla.response.inherited is SlaState.WARNING
+    assert announcement(resumed.sla.response) is None
+    assert resumed.sla.response.due_at == at(240)
+
+
+def test_a_lower_priority_takes_the_clock_back_below_its_warning_and_forgets_it() -> None:
+    first = recompute(ticket(priority=Priority.P1), at(0))
+    warned = recompute(first, at(25))
+    assert warned.sla.response is not None
+    assert warned.sla.response.state is SlaState.WARNING
+    lowered = recompute(warned, at(26), priority=Priority.P4)
+    assert lowered.sla.response is not None
+    assert lowered.sla.response.state is SlaState.RUNNING
+    assert lowered.sla.response.inherited is None
+    rewarned = recompute(lowered, at(400))
+    assert rewarned.sla.response is not None
+    assert announcement(rewarned.sla.response) is SlaState.WARNING
+
+
+def test_an_agent_reply_keeps_the_version_so_the_timer_finds_the_clock_met() -> None:
+    first = recompute(ticket(), at(0))
+    replied = recompute(first, at(30), first_response_at=at(30))
+    assert replied.sla.response is not None
+    assert (replied.sla.response.state, replied.sla.response.version) == (SlaState.MET, 1)
+
+
+def test_a_reopen_is_a_new_version_of_the_resolution_clock() -> None:
+    start = [StatusChange(status=TicketStatus.NEW, at=CREATED)]
+    first = recompute(ticket(status_history=start, first_response_at=at(5)), at(5))
+    resolved = recompute(
+        first,
+        at(60),
+        status=TicketStatus.RESOLVED,
+        resolved_at=at(60),
+        status_history=[*start, StatusChange(status=TicketStatus.RESOLVED, at=at(60))],
+    )
+    reopened = recompute(
+        resolved,
+        at(180),
+        status=TicketStatus.OPEN,
+        resolved_at=None,
+        status_history=[
+            *resolved.status_history,
+            StatusChange(status=TicketStatus.OPEN, at=at(180)),
+        ],
+    )
+    assert resolved.sla.resolution is not None
+    assert reopened.sla.resolution is not None
+    assert resolved.sla.resolution.version == 1
+    assert reopened.sla.resolution.version == 2
+    assert reopened.sla.resolution.due_at == add_business_minutes(OFFICE, CREATED, 960 + 120)
+
+
+def test_a_ticket_needs_a_timer_per_clock_still_to_warn_or_breach() -> None:
+    fresh = recompute(ticket(number=7), at(0))
+    assert [(t.clock, t.version, t.warn_at, t.breach_at) for t in timers_of(fresh)] == [
+        ("response", 1, at(90), at(120)),
+        (
+            "resolution",
+            1,
+            add_business_minutes(OFFICE, CREATED, 720),
+            add_business_minutes(OFFICE, CREATED, 960),
+        ),
+    ]
+    assert timers_of(fresh)[0].name == "ticket-7-response-v1"
+    replied = recompute(fresh, at(30), first_response_at=at(30))
+    assert [t.clock for t in timers_of(replied)] == ["resolution"]
+    assert timers_of(recompute(fresh, at(30), status=TicketStatus.CLOSED, resolved_at=at(30))) == []
+
+
+def test_an_announcement_is_the_furthest_level_not_yet_inherited() -> None:
+    due = at(120)
+    running = SlaClock(state=SlaState.RUNNING, due_at=due, warn_at=at(90))
+    assert announcement(running) is None
+    warned = running.model_copy(update={"state": SlaState.WARNING, "reached": SlaState.WARNING})
+    assert announcement(warned) is SlaState.WARNING
+    breached = warned.model_copy(update={"state": SlaState.BREACHED, "reached": SlaState.BREACHED})
+    assert announcement(breached) is SlaState.BREACHED
+    inherited = breached.model_copy(update={"inherited": SlaState.WARNING})
+    assert announcement(inherited) is SlaState.BREACHED
+    assert announcement(breached.model_copy(update={"inherited": SlaState.BREACHED})) is None
+    assert announcement(breached.model_copy(update={"stopped_at": at(130)})) is None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from mspdesk.domain.events import SOURCE, DomainEvent
@@ -78,10 +79,23 @@ class InProcessPublisher:
         self._asynchronous = asynchronous
         self.recent: deque[DomainEvent] = deque(maxlen=keep)
         self.errors: deque[tuple[str, str, str]] = deque(maxlen=100)
+        self._held = False
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Record events without delivering them (loading demo data, imports): the
+        consumers would otherwise race the loader for the tickets it is still writing."""
+        self._held = True
+        try:
+            yield
+        finally:
+            self._held = False
 
     def publish(self, events: Sequence[DomainEvent]) -> None:
         for event in events:
             self.recent.append(event)
+            if self._held:
+                continue
             for consumer in consumers_of(event.type, self._routes):
                 if self._asynchronous:
                     threading.Thread(target=self._run, args=(consumer, event), daemon=True).start()

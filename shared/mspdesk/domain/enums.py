@@ -52,6 +52,8 @@ class ActionKind(StrEnum):
     CALL = "call"
     STATUS_CHANGE = "status_change"
     FIELD_CHANGE = "field_change"
+    # An SLA warning or breach announced to people (email, team webhook), or an escalation.
+    SLA_NOTIFICATION = "sla_notification"
 
 
 class Visibility(StrEnum):

@@ -236,6 +236,23 @@ class CalendarFields(Model):
         }
     )
     holidays: list[date] = Field(default_factory=list)
+    # A country's public holidays (ISO 3166 code; subdivision such as "ENG") from the
+    # `holidays` package, for whatever years a computation touches, besides `holidays`.
+    holiday_country: str | None = Field(default=None, pattern="^[A-Z]{2}$")
+    holiday_subdivision: str | None = Field(default=None, max_length=10)
+
+    @model_validator(mode="after")
+    def _known_holidays(self) -> Self:
+        if self.holiday_country is not None:
+            import holidays
+
+            supported = holidays.list_supported_countries()
+            if self.holiday_country not in supported:
+                raise ValueError(f"no public holidays known for {self.holiday_country}")
+            subdivision = self.holiday_subdivision
+            if subdivision and subdivision not in supported[self.holiday_country]:
+                raise ValueError(f"{self.holiday_country} has no subdivision {subdivision}")
+        return self
 
     @field_validator("time_zone")
     @classmethod
@@ -259,6 +276,31 @@ class SlaTarget(Model):
     business_hours: bool = True
 
 
+SlaClockName = Annotated[str, Field(pattern="^(response|resolution)$")]
+
+
+class SlaEscalation(Model):
+    """What a breach does to the ticket, besides the notifications: raise its priority and/or
+    reassign it. A rule applies to the clocks and priorities it names (none named: all)."""
+
+    clocks: list[SlaClockName] = Field(default_factory=list)
+    priorities: list[Priority] = Field(default_factory=list)
+    raise_priority_to: Priority | None = None  # never lowers a ticket's priority
+    assign_agent_id: Id | None = None
+    assign_team_id: Id | None = None
+
+    @model_validator(mode="after")
+    def _does_something(self) -> Self:
+        if not (self.raise_priority_to or self.assign_agent_id or self.assign_team_id):
+            raise ValueError("an escalation raises the priority or reassigns the ticket")
+        return self
+
+    def applies_to(self, clock: str, priority: Priority) -> bool:
+        return (not self.clocks or clock in self.clocks) and (
+            not self.priorities or priority in self.priorities
+        )
+
+
 class SlaPlanFields(Model):
     name: Name
     targets: dict[Priority, SlaTarget]
@@ -269,6 +311,7 @@ class SlaPlanFields(Model):
             TicketStatus.WAITING_ON_SUPPLIER,
         ]
     )
+    escalations: list[SlaEscalation] = Field(default_factory=list, max_length=20)
 
     @field_validator("targets")
     @classmethod
@@ -310,6 +353,17 @@ class ContractFields(Model):
     rounding_minutes: int = Field(default=15, ge=1, le=240)
     minimum_charge_minutes: int = Field(default=15, ge=0, le=480)
     scope: ContractScope = Field(default_factory=ContractScope)
+    # Invoiced every billing period (a "block" allowance: once, in the period it starts).
+    fixed_fee: Money = Decimal("0.00")
+    # In-scope time is covered without limit (a managed all-inclusive contract).
+    allowance_unlimited: bool = False
+    # A "block" allowance lasts until then (else until ends_on).
+    block_expires_on: date | None = None
+    # Work of these types is recorded and never invoiced (internal, goodwill).
+    non_billable_work_types: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(
+        default_factory=lambda: ["internal", "goodwill"]
+    )
+    currency: str = Field(default="GBP", pattern="^[A-Z]{3}$")
 
     @field_validator("ends_on")
     @classmethod
@@ -381,6 +435,14 @@ class SlaClock(Model):
     warn_at: datetime | None = None
     stopped_at: datetime | None = None
     business_minutes_left: int | None = None
+    # Bumped each time the clock's targets move (a priority change, a pause or its end, a
+    # reopen): a timer armed for an older version is stale and exits.
+    version: int = 1
+    # The furthest the clock had got (warning or breached) when it was computed.
+    reached: SlaState | None = None
+    # How far it had already got when its current version began: announced under the earlier
+    # version, so not announced again.
+    inherited: SlaState | None = None
 
 
 class TicketSla(Model):
@@ -467,6 +529,11 @@ class TimeEntry(Model):
     work_type: str = Field(default="remote", max_length=50)
     note: str = Field(default="", max_length=5000)
     created_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+    updated_at: datetime | None = None
+    # Set when the period it started in was locked (invoice approved): billed in this one.
+    billing_period: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$")
+    timer_id: str | None = None
 
 
 class Presence(Model):

@@ -7,6 +7,7 @@ ordering, and any reader may recompute it.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mspdesk.domain.calendar import add_business_minutes, business_minutes_between
@@ -21,6 +22,10 @@ from mspdesk.domain.models import (
 )
 
 Pauses = list[tuple[datetime, datetime | None]]
+
+CLOCKS = ("response", "resolution")
+# How far a clock has got: nothing yet, its warning, its breach.
+_RANK: dict[SlaState | None, int] = {None: 0, SlaState.WARNING: 1, SlaState.BREACHED: 2}
 
 # Time spent resolved does not count either: a reopen resumes the resolution clock.
 _RESOLUTION_STOPS = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
@@ -96,7 +101,13 @@ def _clock(
     warn = deadline(target_minutes * warning_percent / 100)
     if stopped_at is not None:
         state = SlaState.MET if stopped_at <= due else SlaState.BREACHED
-        return SlaClock(state=state, due_at=due, warn_at=warn, stopped_at=stopped_at)
+        return SlaClock(
+            state=state,
+            due_at=due,
+            warn_at=warn,
+            stopped_at=stopped_at,
+            reached=_reached(state, stopped_at >= warn),
+        )
     if now >= due:
         state = SlaState.BREACHED
     elif paused:
@@ -110,7 +121,15 @@ def _clock(
         due_at=due,
         warn_at=warn,
         business_minutes_left=_left(calendar, business, now, due),
+        # A paused clock's warning instant moves with the pause unless it had passed before.
+        reached=_reached(state, now >= warn),
     )
+
+
+def _reached(state: SlaState, warned: bool) -> SlaState | None:
+    if state is SlaState.BREACHED:
+        return SlaState.BREACHED
+    return SlaState.WARNING if warned else None
 
 
 def compute_sla(
@@ -148,7 +167,102 @@ def compute_sla(
 
     response = clock(target.response_minutes, ticket.first_response_at, pause_statuses)
     resolution = clock(target.resolution_minutes, ticket.resolved_at, resolution_stops)
-    return TicketSla(plan_id=plan_id, response=response, resolution=resolution)
+    return TicketSla(
+        plan_id=plan_id,
+        response=_versioned(ticket.sla.response, response, now),
+        resolution=_versioned(ticket.sla.resolution, resolution, now),
+    )
+
+
+def _targets(clock: SlaClock) -> tuple[object, ...]:
+    """What a timer of the clock waits for. A paused clock's instants move with the pause, so
+    it is judged by being paused; a stopped clock keeps the instants it had (its timer finds
+    it met), and a reopen that moves them starts a new version."""
+    if clock.state is SlaState.PAUSED:
+        return ("paused",)
+    return ("timed", clock.warn_at, clock.due_at)
+
+
+def _level(clock: SlaClock, now: datetime) -> SlaState | None:
+    """How far a previously computed clock has got by `now`."""
+    active = clock.stopped_at is None and clock.state is not SlaState.PAUSED
+    if active and clock.due_at is not None and clock.warn_at is not None:
+        # A running clock's instants are fixed until the ticket changes: judge them now.
+        return _reached(
+            SlaState.BREACHED if now >= clock.due_at else clock.state, now >= clock.warn_at
+        )
+    return clock.reached
+
+
+def _versioned(previous: SlaClock | None, clock: SlaClock, now: datetime) -> SlaClock:
+    """`clock` with the version of `previous` if its targets stayed put, else the next one.
+
+    A new version inherits the level that both the old and the new targets had reached at
+    `now`: a warned clock that pauses and resumes is not warned again, a breached clock whose
+    priority an escalation raises is not breached again, but a clock that a lower priority
+    takes back below its warning is warned again when it gets there.
+    """
+    if previous is None:
+        return clock
+    if _targets(previous) == _targets(clock):
+        return clock.model_copy(
+            update={"version": previous.version, "inherited": previous.inherited}
+        )
+    old, new = _level(previous, now), clock.reached
+    inherited = old if _RANK[old] <= _RANK[new] else new
+    return clock.model_copy(update={"version": previous.version + 1, "inherited": inherited})
+
+
+def clock_of(sla: TicketSla, name: str) -> SlaClock | None:
+    if name not in CLOCKS:
+        raise ValueError(f"no SLA clock {name!r}")
+    clock: SlaClock | None = getattr(sla, name)
+    return clock
+
+
+def announcement(clock: SlaClock) -> SlaState | None:
+    """What a check of a freshly computed clock announces: the furthest level it has reached
+    (WARNING or BREACHED) unless its version inherited it; nothing for a stopped or paused
+    clock. A late check of a breached clock announces the breach alone."""
+    if clock.stopped_at is not None or clock.state is SlaState.PAUSED:
+        return None
+    if _RANK[clock.reached] <= _RANK[clock.inherited]:
+        return None
+    return clock.reached
+
+
+@dataclass(frozen=True)
+class SlaTimer:
+    """A wait for one clock of one ticket at one version: until warn_at, then breach_at."""
+
+    number: int
+    clock: str
+    version: int
+    warn_at: datetime
+    breach_at: datetime
+
+    @property
+    def name(self) -> str:
+        """Unique per ticket, clock and version: a second start of the same timer is refused
+        by name (Step Functions keeps execution names for 90 days)."""
+        return f"ticket-{self.number}-{self.clock}-v{self.version}"
+
+
+def timers_of(ticket: Ticket) -> list[SlaTimer]:
+    """The timers a ticket's stored clocks need: one per clock still to warn or breach."""
+    if not ticket.status.is_open:
+        return []
+    timers = []
+    for name in CLOCKS:
+        clock = clock_of(ticket.sla, name)
+        if (
+            clock is not None
+            and clock.state in (SlaState.RUNNING, SlaState.WARNING)
+            and clock.warn_at is not None
+            and clock.due_at is not None
+        ):
+            timers.append(SlaTimer(ticket.number, name, clock.version, clock.warn_at, clock.due_at))
+    return timers
 
 
 def next_sla_event(sla: TicketSla) -> datetime | None:

@@ -10,6 +10,7 @@ import uvicorn
 from mspdesk.local.stack import LocalStack
 
 SLA_SWEEP_SECONDS = 20.0
+BILLING_RUN_SECONDS = 600.0  # the nightly run, every ten minutes locally
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -25,17 +26,28 @@ def main(argv: list[str] | None = None) -> None:
 
     stack = LocalStack(state_dir=args.state_dir, moto_port=args.moto_port)
     restored = stack.start(restore=not args.fresh)
+    from mspdesk.local.sla_scheduler import arm_open_tickets, start_local_timers
+
+    # Before anything invokes sla_monitor: these are its timers for the whole run.
+    sla_timers = start_local_timers(stack)
     if not restored and not args.no_seed:
         from mspdesk.local.seed import seed_demo
 
-        summary = seed_demo(stack.deps)
+        with stack.events.held():  # the timers are armed below, once the desk is whole
+            summary = seed_demo(stack.deps)
         print(f"Seeded the demo MSP: {summary}", flush=True)
+    arm_open_tickets(stack, sla_timers)
 
     from functions.api.app import create_app
     from mspdesk.local.stack import invoke
 
     app = create_app(stack.settings, stack.deps)
     stack.every(SLA_SWEEP_SECONDS, "sla_monitor", lambda: invoke("sla_monitor", {}))
+    stack.every(
+        BILLING_RUN_SECONDS,
+        "time_billing",
+        lambda: invoke("time_billing", {"source": "mspdesk.local.schedule"}),
+    )
     _banner(stack, args.host, args.port, restored)
     server = uvicorn.Server(
         uvicorn.Config(
@@ -52,6 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         pass  # uvicorn re-raises Ctrl-C after its graceful shutdown; ours follows
     finally:
+        sla_timers.stop()
         stack.stop(save=not args.no_save)
         if not args.no_save:
             print(f"State saved to {stack.state_file}", flush=True)

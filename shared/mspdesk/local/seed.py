@@ -141,7 +141,8 @@ def uk_bank_holidays(year: int) -> list[date]:
         package = None
     if package is not None:
         found = package.country_holidays("GB", subdiv="ENG", years=year)
-        return sorted(d for d in found if isinstance(d, date))
+        # The package also lists a holiday that falls on a weekend; weekends are off anyway.
+        return sorted(d for d in found if isinstance(d, date) and d.weekday() < 5)
     if year in _BANK_HOLIDAYS:
         return [date.fromisoformat(f"{year}-{md}") for md in _BANK_HOLIDAYS[year]]
     return bank_holidays_by_rule(year)

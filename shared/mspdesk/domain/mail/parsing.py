@@ -411,7 +411,7 @@ class _Walk:
         ctype = info.ctype
         if ctype in _HEADERS_TYPES:
             headers = _HEADER_PARSER.parsebytes(data)
-            self.header_summary = self.header_summary or _summary(list(headers.items()))
+            self.header_summary = self.header_summary or _summary(list(headers.raw_items()))
             self._attach(info, data)
             return
         readable = info.disposition != "attachment" and info.filename is None
