@@ -34,6 +34,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("billing_nightly", ("billing_nightly", "billing_nightly_memory")),
     Benchmark("business_time", ("business_time", "business_time_add", "business_time_diff")),
     Benchmark("sla_sweep_reads", ("sla_sweep_reads",)),
+    Benchmark("lateral_update", ("lateral_update",)),
 )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from aws_cdk import Annotations, CfnOutput, Duration, Stack, Tags
 from constructs import Construct
 
+from infra.components.cti import DeskCti
 from infra.components.events import DeskEvents, Routes
 from infra.components.functions import DeskFunctions
 from infra.components.http_api import DeskHttpApi
@@ -69,6 +70,14 @@ class MspdeskStack(Stack):
         )
         self.sla_monitor = SlaMonitor(self, "SlaMonitor", functions=self.functions, config=config)
         self.time_billing = TimeBilling(self, "TimeBilling", functions=self.functions)
+        self.cti = DeskCti(
+            self,
+            "Cti",
+            config=config,
+            functions=self.functions,
+            http_api=self.http_api,
+            identity=self.identity,
+        )
         # Last: a consumer may be a function defined above (the SLA monitor, say).
         self.events.route(self.functions, routes)
 

@@ -13,11 +13,18 @@ from collections.abc import Mapping
 # capture (issue 6), lateral analysis (issue 7). Scheduled functions are not routed here.
 ROUTES: Mapping[str, tuple[str, ...]] = {
     # SLA timers follow the ticket's targets; announcements are notified and escalated.
-    "TicketCreated": ("sla_monitor",),
-    "TicketUpdated": ("sla_monitor",),
-    "ActionAdded": ("sla_monitor",),
+    "TicketCreated": ("sla_monitor", "cti_events"),
+    "TicketUpdated": ("sla_monitor", "cti_events"),
+    "ActionAdded": ("sla_monitor", "cti_events"),
     "SlaWarning": ("sla_monitor",),
     "SlaBreached": ("sla_monitor",),
+    # Phone: lateral analysis, a Problem's updates and resolution, the main-number index.
+    "CallEnded": ("cti_events",),
+    "CallNoted": ("cti_events",),
+    "ClientCreated": ("cti_events",),
+    "ClientUpdated": ("cti_events",),
+    "SiteCreated": ("cti_events",),
+    "SiteUpdated": ("cti_events",),
 }
 
 

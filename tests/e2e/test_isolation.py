@@ -31,6 +31,17 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
         "minutes": 15,
     },
     ("patch", "/api/tickets/{number}/time-entries/{entry_id}"): {"minutes": 15},
+    ("patch", "/api/calls/{call_id}"): {"notes": "n"},
+    ("put", "/api/calls/{call_id}/script-answers"): {"script_id": "cs_x", "answers": {}},
+    ("post", "/api/major-incidents/{incident_id}/problem"): {},
+    ("post", "/api/problems"): {"client_id": "{client_id}", "subject": "s", "body": "b"},
+    ("post", "/api/problems/{number}/links"): {"ticket_numbers": [1]},
+    ("post", "/api/admin/call-scripts"): {"name": "x", "questions": [{"id": "q", "text": "Q?"}]},
+    ("put", "/api/admin/call-scripts/{script_id}"): {
+        "name": "x",
+        "questions": [{"id": "q", "text": "Q?"}],
+    },
+    ("put", "/api/admin/cti/directory"): {"extensions": {}, "numbers": {}, "version": 1},
 }
 # The portal's own listings: an end-user may call them, and must find only their own tickets.
 OWN_LISTINGS = {

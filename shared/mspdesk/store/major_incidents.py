@@ -1,0 +1,234 @@
+"""Suspected major incidents and Problem tickets in the table (docs/cti.md lists the items):
+
+- an incident: `MAJOR_INCIDENT#<id>` / `INCIDENT`, listed in `by_parent` under
+  `LIST#major_incident#<status>` by creation, versioned;
+- a Problem: `PROBLEM#<number>` / `PROBLEM`, its links `LINK#<number>` in the same partition,
+  and per linked ticket `PROBLEM_OF#<number>` / `PROBLEM` (one Problem per ticket);
+- an update copied to a linked ticket: `PROBLEM#<number>` / `SENT#<action id>#<number>` (TTL),
+  so a redelivered event copies nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from botocore.exceptions import ClientError
+
+from mspdesk.domain.errors import AlreadyExists, VersionConflict
+from mspdesk.domain.major_incidents import IncidentStatus, MajorIncident, ProblemLinks
+from mspdesk.store import table
+from mspdesk.store.calls import conditional_failed, iso
+from mspdesk.store.codec import Item, item, load, n, s, text
+from mspdesk.store.dynamo import MAX_PAGE, DynamoStore, Page
+
+_SENT_DAYS = 30
+
+
+def _incident_key(incident_id: str) -> Item:
+    return {table.PK: s(f"MAJOR_INCIDENT#{incident_id}"), table.SK: s("INCIDENT")}
+
+
+def _incident_item(incident: MajorIncident) -> Item:
+    return item(
+        {
+            table.PK: f"MAJOR_INCIDENT#{incident.id}",
+            table.SK: "INCIDENT",
+            "version": incident.version,
+            "gsi1pk": f"LIST#major_incident#{incident.status.value}",
+            "gsi1sk": f"{iso(incident.created_at)}#{incident.id}",
+        },
+        incident,
+    )
+
+
+class IncidentStore:
+    def __init__(self, store: DynamoStore) -> None:
+        self.store = store
+        self.db = store.db
+        self.table_name = store.table_name
+
+    # --- incidents ----------------------------------------------------------------------------
+
+    def get(self, incident_id: str, consistent: bool = False) -> MajorIncident | None:
+        found = self.store.get_raw("incident", _incident_key(incident_id), consistent=consistent)
+        return load(MajorIncident, found) if found else None
+
+    def create(self, incident: MajorIncident) -> None:
+        self.db.put_item(
+            TableName=self.table_name,
+            Item=_incident_item(incident),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def save(self, incident: MajorIncident, expected_version: int) -> None:
+        try:
+            self.db.put_item(
+                TableName=self.table_name,
+                Item=_incident_item(incident),
+                ConditionExpression="version = :v",
+                ExpressionAttributeValues={":v": n(expected_version)},
+            )
+        except ClientError as error:
+            if not conditional_failed(error):
+                raise
+            current = self.get(incident.id, consistent=True)
+            raise VersionConflict(
+                "major_incident",
+                incident.id,
+                expected_version,
+                current.version if current else None,
+            ) from error
+
+    def page(self, status: IncidentStatus, limit: int, cursor: str | None) -> Page[MajorIncident]:
+        """Incidents of a status, newest first, cursor-paged."""
+        key = f"LIST#major_incident#{status.value}"
+        raw, next_cursor = self.store.query_page(
+            "incidents",
+            table.BY_PARENT,
+            "gsi1pk = :p",
+            {":p": s(key)},
+            min(limit, MAX_PAGE),
+            cursor,
+            hint=key,
+            forward=False,
+        )
+        return Page([load(MajorIncident, r) for r in raw], next_cursor)
+
+    def open_since(self, since: datetime) -> list[MajorIncident]:
+        """Open incidents raised since `since`: those the lateral window may still grow."""
+        return [
+            load(MajorIncident, raw)
+            for raw in self.store.query_all(
+                "incidents_open",
+                IndexName=table.BY_PARENT.name,
+                KeyConditionExpression="gsi1pk = :p AND gsi1sk >= :t",
+                ExpressionAttributeValues={
+                    ":p": s(f"LIST#major_incident#{IncidentStatus.OPEN.value}"),
+                    ":t": s(iso(since)),
+                },
+                Limit=MAX_PAGE,
+            )
+        ]
+
+    # --- Problem tickets ----------------------------------------------------------------------
+
+    def create_problem(self, number: int, incident_id: str | None) -> None:
+        attrs: dict[str, str | int | None] = {
+            table.PK: f"PROBLEM#{number}",
+            table.SK: "PROBLEM",
+            "incident_id": incident_id,
+        }
+        self.db.put_item(TableName=self.table_name, Item=item(attrs))
+
+    def problem(self, number: int) -> ProblemLinks | None:
+        """The Problem with the numbers linked to it, or None if the ticket is no Problem."""
+        found: ProblemLinks | None = None
+        linked: list[int] = []
+        for raw in self.store.query_all(
+            "problem",
+            KeyConditionExpression="pk = :p AND sk < :s",
+            ExpressionAttributeValues={":p": s(f"PROBLEM#{number}"), ":s": s("Q")},
+            ConsistentRead=True,
+        ):
+            sk = raw[table.SK]["S"]
+            if sk == "PROBLEM":
+                found = ProblemLinks(number=number, incident_id=text(raw, "incident_id"))
+            elif sk.startswith("LINK#"):
+                linked.append(int(sk.split("#", 1)[1]))
+        if found is None:
+            return None
+        return found.model_copy(update={"linked": sorted(linked)})
+
+    def problem_of(self, number: int) -> int | None:
+        found = self.store.get_raw(
+            "problem_of",
+            {table.PK: s(f"PROBLEM_OF#{number}"), table.SK: s("PROBLEM")},
+            consistent=True,
+        )
+        return int(found["problem"]["N"]) if found else None
+
+    def link(self, problem: int, number: int) -> bool:
+        """Link a ticket to a Problem; False when it already is. A ticket linked to another
+        Problem is refused (AlreadyExists): it would get two streams of updates."""
+        try:
+            self.db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": {
+                                table.PK: s(f"PROBLEM_OF#{number}"),
+                                table.SK: s("PROBLEM"),
+                                "problem": n(problem),
+                            },
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": {
+                                table.PK: s(f"PROBLEM#{problem}"),
+                                table.SK: s(f"LINK#{number:010d}"),
+                            },
+                        }
+                    },
+                ]
+            )
+        except ClientError as error:
+            if not conditional_failed(error):
+                raise
+            if self.problem_of(number) == problem:
+                return False
+            raise AlreadyExists("problem link", str(number)) from error
+        return True
+
+    def unlink(self, problem: int, number: int) -> None:
+        self.db.transact_write_items(
+            TransactItems=[
+                {
+                    "Delete": {
+                        "TableName": self.table_name,
+                        "Key": {table.PK: s(f"PROBLEM_OF#{number}"), table.SK: s("PROBLEM")},
+                        "ConditionExpression": "problem = :p",
+                        "ExpressionAttributeValues": {":p": n(problem)},
+                    }
+                },
+                {
+                    "Delete": {
+                        "TableName": self.table_name,
+                        "Key": {
+                            table.PK: s(f"PROBLEM#{problem}"),
+                            table.SK: s(f"LINK#{number:010d}"),
+                        },
+                    }
+                },
+            ]
+        )
+
+    def claim_copy(self, problem: int, action_id: str, number: int, now: datetime) -> bool:
+        """Claim the copy of a Problem's update to one linked ticket; False when it was
+        copied before (a redelivered event)."""
+        try:
+            self.db.put_item(
+                TableName=self.table_name,
+                Item=item(
+                    {
+                        table.PK: f"PROBLEM#{problem}",
+                        table.SK: f"SENT#{action_id}#{number}",
+                        table.TTL_ATTRIBUTE: int((now + timedelta(days=_SENT_DAYS)).timestamp()),
+                    }
+                ),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as error:
+            if conditional_failed(error):
+                return False
+            raise
+        return True
+
+    def release_copy(self, problem: int, action_id: str, number: int) -> None:
+        self.db.delete_item(
+            TableName=self.table_name,
+            Key={table.PK: s(f"PROBLEM#{problem}"), table.SK: s(f"SENT#{action_id}#{number}")},
+        )
