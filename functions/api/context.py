@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from functions.api.auth import Authenticator
+from functions.api.errors import PreconditionRequired
 from mspdesk.config import Settings
-from mspdesk.domain.errors import Forbidden, NotFound
+from mspdesk.domain.errors import Forbidden, InvalidInput, NotFound
 from mspdesk.domain.scope import Scope
 from mspdesk.services.admin import AdminService
 from mspdesk.services.deps import Deps
@@ -59,6 +60,24 @@ def end_user(scope: Annotated[Scope, Depends(caller)]) -> Scope:
     if scope.is_staff:
         raise Forbidden("the portal is for end-users; agents use the console")
     return scope
+
+
+def if_match_version(value: str | None) -> int | None:
+    """The version an If-Match header carries (`3`, `"3"` or `W/"3"`); None when absent."""
+    if value is None:
+        return None
+    raw = value.strip().removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        raise InvalidInput("If-Match", "If-Match carries the version number you read")
+    return int(raw)
+
+
+def required_version(value: str | None) -> int:
+    """As if_match_version, for changes that must not be made blind: 428 without it."""
+    version = if_match_version(value)
+    if version is None:
+        raise PreconditionRequired("If-Match")
+    return version
 
 
 Svc = Annotated[Services, Depends(services)]

@@ -9,23 +9,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path, Query
 
-from functions.api.context import Staff, Svc
+from functions.api.context import Staff, Svc, if_match_version
 from functions.api.schemas import EntityPage
-from mspdesk.domain.errors import InvalidInput
 from mspdesk.domain.models import MspSettings
 from mspdesk.services.admin import MANAGED, Managed
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 EntityId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
-
-
-def _if_match(value: str | None) -> int | None:
-    if value is None:
-        return None
-    raw = value.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit():
-        raise InvalidInput("If-Match", "If-Match carries the version number")
-    return int(raw)
 
 
 def _dump(entity: Any) -> dict[str, Any]:
@@ -73,7 +63,7 @@ def _add_routes(managed: Managed) -> None:
         patch: Annotated[dict[str, Any], Body()],
         if_match: Annotated[str | None, Header()] = None,
     ) -> Any:
-        return _dump(svc.admin.update(scope, managed, entity_id, patch, _if_match(if_match)))
+        return _dump(svc.admin.update(scope, managed, entity_id, patch, if_match_version(if_match)))
 
     base = f"/{managed.path}"
     router.add_api_route(

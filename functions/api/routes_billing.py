@@ -10,9 +10,8 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from functions.api.context import Staff, services
+from functions.api.context import Staff, if_match_version, services
 from mspdesk.domain.billing import PERIOD_PATTERN, InvoiceDraft, period_of
-from mspdesk.domain.errors import InvalidInput
 from mspdesk.domain.models import utcnow
 from mspdesk.services.billing import BillingService
 
@@ -46,15 +45,6 @@ def _period(billing: BillingService, period: str | None) -> str:
         return period
     zone = ZoneInfo(billing.billing.store.get_settings().time_zone)
     return period_of(utcnow(), zone)
-
-
-def _version(if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    raw = if_match.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit():
-        raise InvalidInput("If-Match", "If-Match carries the invoice's version number")
-    return int(raw)
 
 
 @router.get("/clients/{client_id}/billing/preview", response_model=InvoiceDraft)
@@ -110,7 +100,7 @@ def approve(
 ) -> InvoiceDraft:
     """Approve (admins): the period is locked; later entries are billed in the next one.
     409 when the draft is not the version in If-Match, or is stale (run it again first)."""
-    return billing.approve(scope, client_id, period, _version(if_match))
+    return billing.approve(scope, client_id, period, if_match_version(if_match))
 
 
 @router.get(

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect
 
-from functions.api.context import Staff
+from functions.api.context import Staff, if_match_version
 from functions.api.errors import Unauthorized
 from mspdesk.adapters.websocket_push import local_hub
 from mspdesk.config import Settings
@@ -23,7 +23,6 @@ from mspdesk.cti_runtime import CtiContext
 from mspdesk.domain.call_scripts import CallScript, CallScriptFields
 from mspdesk.domain.calls import Call, CtiDirectory
 from mspdesk.domain.cti_signing import REPLAY_SECONDS, SIGNATURE_HEADER, TIMESTAMP_HEADER
-from mspdesk.domain.errors import InvalidInput
 from mspdesk.domain.major_incidents import IncidentStatus, MajorIncident, ProblemLinks
 from mspdesk.services.calls import CallPatch, ScriptAnswers
 from mspdesk.services.deps import Deps
@@ -58,15 +57,6 @@ class CallPage(BaseModel):
 class IncidentPage(BaseModel):
     items: list[MajorIncident]
     next_cursor: str | None = None
-
-
-def _if_match(value: str | None) -> int | None:
-    if value is None:
-        return None
-    raw = value.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit():
-        raise InvalidInput("If-Match", "If-Match carries the version number")
-    return int(raw)
 
 
 # --- calls ---------------------------------------------------------------------------------
@@ -199,7 +189,7 @@ def replace_call_script(
     scope: Staff,
     if_match: Annotated[str | None, Header()] = None,
 ) -> CallScript:
-    return cti.scripts.replace(scope, script_id, data, _if_match(if_match))
+    return cti.scripts.replace(scope, script_id, data, if_match_version(if_match))
 
 
 @admin_router.get("/cti/directory", response_model=CtiDirectory)

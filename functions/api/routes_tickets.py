@@ -6,8 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response
 
-from functions.api.context import Staff, Svc
-from functions.api.errors import PreconditionRequired
+from functions.api.context import Staff, Svc, required_version
 from functions.api.routes_timers import TimeCapture, start_viewing_timer
 from functions.api.schemas import (
     Me,
@@ -27,16 +26,6 @@ from mspdesk.store.dynamo import QueueFilter
 router = APIRouter(prefix="/api", tags=["tickets"])
 Number = Annotated[int, Path(ge=1, le=10**12)]
 IdQuery = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
-
-
-def _version(if_match: str | None) -> int:
-    if if_match is None:
-        raise PreconditionRequired("If-Match")
-    raw = if_match.strip()
-    raw = raw.removeprefix("W/").strip('"')
-    if not raw.isdigit():
-        raise InvalidInput("If-Match", "If-Match carries the ticket's version number")
-    return int(raw)
 
 
 @router.get("/me", response_model=Me)
@@ -109,7 +98,7 @@ def change_ticket(
 ) -> TicketOut:
     """Change status, priority, category, team, assignee or subject. If-Match must carry the
     version you read; a stale one gets 409 and changes nothing."""
-    ticket = svc.tickets.update(scope, number, _version(if_match), patch)
+    ticket = svc.tickets.update(scope, number, required_version(if_match), patch)
     response.headers["ETag"] = f'"{ticket.version}"'
     return TicketOut.of(ticket)
 

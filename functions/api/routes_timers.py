@@ -9,8 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from pydantic import BaseModel
 
-from functions.api.context import Staff, services
-from mspdesk.domain.errors import InvalidInput
+from functions.api.context import Staff, if_match_version, services
 from mspdesk.domain.models import TimeEntry, utcnow
 from mspdesk.domain.scope import Scope
 from mspdesk.domain.timers import Proposal, Timer
@@ -68,15 +67,6 @@ class TimerOut(Timer):
 class StoppedTimer(BaseModel):
     timer: TimerOut
     proposal: Proposal
-
-
-def _version(if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    raw = if_match.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit():
-        raise InvalidInput("If-Match", "If-Match carries the entry's version number")
-    return int(raw)
 
 
 # --- timers ------------------------------------------------------------------------------
@@ -157,7 +147,7 @@ def change_entry(
     if_match: Annotated[str | None, Header()] = None,
 ) -> TimeEntry:
     """Change your own entry while its billing period is open (403 once it is approved)."""
-    return timers.update_entry(scope, number, entry_id, patch, _version(if_match))
+    return timers.update_entry(scope, number, entry_id, patch, if_match_version(if_match))
 
 
 @router.delete("/tickets/{number}/time-entries/{entry_id}", status_code=204)

@@ -14,9 +14,8 @@ from botocore.exceptions import ClientError
 from mspdesk.domain.call_scripts import CallScript
 from mspdesk.domain.errors import NotFound, VersionConflict
 from mspdesk.store import table
-from mspdesk.store.calls import conditional_failed
 from mspdesk.store.codec import item, load, s
-from mspdesk.store.dynamo import MAX_PAGE, DynamoStore
+from mspdesk.store.dynamo import MAX_PAGE, DynamoStore, conditional_failed
 
 LIST_KEY = "LIST#call_script"
 CACHE_SECONDS = 30.0

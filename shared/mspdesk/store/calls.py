@@ -17,24 +17,11 @@ from mspdesk.domain.calls import Call, CallProvider, CallState
 from mspdesk.domain.errors import VersionConflict
 from mspdesk.store import table
 from mspdesk.store.codec import Item, item, load, s, text
-from mspdesk.store.dynamo import MAX_PAGE, DynamoStore, Page
+from mspdesk.store.dynamo import MAX_PAGE, DynamoStore, Page, conditional_failed
 
 CALL_SK = "CALL"
 UNMATCHED = "CALLS#unmatched"
 CALLBACKS = "CALLS#callback"
-
-
-def conditional_failed(error: ClientError) -> bool:
-    code = error.response.get("Error", {}).get("Code", "")
-    if code == "ConditionalCheckFailedException":
-        return True
-    if code == "TransactionCanceledException":
-        reasons = error.response.get("CancellationReasons") or []
-        message = error.response.get("Error", {}).get("Message", "")
-        return any(r.get("Code") == "ConditionalCheckFailed" for r in reasons) or (
-            "ConditionalCheckFailed" in message
-        )
-    return False
 
 
 def iso(at: datetime) -> str:

@@ -22,9 +22,8 @@ from botocore.exceptions import ClientError
 from mspdesk.domain.calls import CtiDirectory
 from mspdesk.domain.errors import VersionConflict
 from mspdesk.store import table
-from mspdesk.store.calls import conditional_failed
 from mspdesk.store.codec import item, load, s, text
-from mspdesk.store.dynamo import DynamoStore
+from mspdesk.store.dynamo import DynamoStore, conditional_failed
 
 _DIRECTORY = {table.PK: s("CTI_DIRECTORY"), table.SK: s("CTI_DIRECTORY")}
 _SECRETS = {table.PK: s("CTI_SECRETS"), table.SK: s("CTI_SECRETS")}

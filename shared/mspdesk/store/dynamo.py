@@ -132,7 +132,7 @@ def _ticket_key(number: int) -> Item:
     return {table.PK: s(f"TICKET#{number}"), table.SK: s(TICKET_SK)}
 
 
-def _conditional_failed(error: ClientError) -> bool:
+def conditional_failed(error: ClientError) -> bool:
     code = error.response.get("Error", {}).get("Code", "")
     if code == "ConditionalCheckFailedException":
         return True
@@ -297,7 +297,7 @@ class DynamoStore:
                 ExpressionAttributeValues={":n": n(at_least)},
             )
         except ClientError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
 
     # --- admin-managed entities --------------------------------------------------------------
@@ -385,7 +385,7 @@ class DynamoStore:
         try:
             self.db.transact_write_items(TransactItems=operations)
         except ClientError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
             reasons = error.response.get("CancellationReasons") or []
             first_failed = bool(reasons) and reasons[0].get("Code") == "ConditionalCheckFailed"
@@ -609,7 +609,7 @@ class DynamoStore:
             self.db.transact_write_items(TransactItems=operations)
             self._forget_panel(f"recent#{ticket.client_id}#")
         except ClientError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
             claimed = (
                 self.get_raw("idempotency", claim_key, consistent=True)
@@ -669,7 +669,7 @@ class DynamoStore:
             self.db.transact_write_items(TransactItems=operations)
             self._forget_panel(f"recent#{ticket.client_id}#")
         except ClientError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
             current = self.get_raw("ticket", _ticket_key(ticket.number), consistent=True)
             if current is None:
@@ -906,7 +906,7 @@ class DynamoStore:
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as error:
-            if _conditional_failed(error):
+            if conditional_failed(error):
                 return False
             raise
         return True

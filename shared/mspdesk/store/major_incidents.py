@@ -17,9 +17,9 @@ from botocore.exceptions import ClientError
 from mspdesk.domain.errors import AlreadyExists, VersionConflict
 from mspdesk.domain.major_incidents import IncidentStatus, MajorIncident, ProblemLinks
 from mspdesk.store import table
-from mspdesk.store.calls import conditional_failed, iso
+from mspdesk.store.calls import iso
 from mspdesk.store.codec import Item, item, load, n, s, text
-from mspdesk.store.dynamo import MAX_PAGE, DynamoStore, Page
+from mspdesk.store.dynamo import MAX_PAGE, DynamoStore, Page, conditional_failed
 
 _SENT_DAYS = 30
 
