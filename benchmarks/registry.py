@@ -35,6 +35,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("business_time", ("business_time", "business_time_add", "business_time_diff")),
     Benchmark("sla_sweep_reads", ("sla_sweep_reads",)),
     Benchmark("lateral_update", ("lateral_update",)),
+    Benchmark("ingest_core", ("ingest_core",)),
 )
 
 

@@ -12,6 +12,7 @@ from infra.components.events import DeskEvents, Routes
 from infra.components.functions import DeskFunctions
 from infra.components.http_api import DeskHttpApi
 from infra.components.identity import DeskIdentity
+from infra.components.mail import DeskMail
 from infra.components.sla_monitor import SlaMonitor
 from infra.components.table import DeskTable
 from infra.components.time_billing import TimeBilling
@@ -78,6 +79,7 @@ class MspdeskStack(Stack):
             http_api=self.http_api,
             identity=self.identity,
         )
+        self.mail = DeskMail(self, "Mail", config=config, functions=self.functions)
         # Last: a consumer may be a function defined above (the SLA monitor, say).
         self.events.route(self.functions, routes)
 

@@ -10,6 +10,7 @@ from functions.api import (
     routes_billing,
     routes_cti,
     routes_dev,
+    routes_mail,
     routes_portal,
     routes_tickets,
     routes_timers,
@@ -42,6 +43,7 @@ def create_app(settings: Settings, deps: Deps) -> FastAPI:
     app.include_router(routes_timers.router)
     app.include_router(routes_billing.router)
     routes_cti.install(app, settings, deps)
+    routes_mail.install(app, settings, deps)
     if settings.local_mode:
         app.include_router(routes_dev.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 # capture (issue 6), lateral analysis (issue 7). Scheduled functions are not routed here.
 ROUTES: Mapping[str, tuple[str, ...]] = {
     # SLA timers follow the ticket's targets; announcements are notified and escalated.
-    "TicketCreated": ("sla_monitor", "cti_events"),
+    "TicketCreated": ("sla_monitor", "cti_events", "mail_outbound"),
     "TicketUpdated": ("sla_monitor", "cti_events"),
-    "ActionAdded": ("sla_monitor", "cti_events"),
+    "ActionAdded": ("sla_monitor", "cti_events", "mail_outbound"),
     "SlaWarning": ("sla_monitor",),
     "SlaBreached": ("sla_monitor",),
     # Phone: lateral analysis, a Problem's updates and resolution, the main-number index.

@@ -73,6 +73,8 @@ def start_stack(state_dir: Path, *extra: str) -> RunningStack:
                 str(port),
                 "--state-dir",
                 str(state_dir),
+                "--smtp-port",
+                "0",
                 *extra,
             ],
             cwd=REPO,

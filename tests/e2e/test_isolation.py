@@ -42,6 +42,7 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
         "questions": [{"id": "q", "text": "Q?"}],
     },
     ("put", "/api/admin/cti/directory"): {"extensions": {}, "numbers": {}, "version": 1},
+    ("post", "/api/mail/unmatched/{mail_id}/assign"): {"client_id": "{client_id}"},
 }
 # The portal's own listings: an end-user may call them, and must find only their own tickets.
 OWN_LISTINGS = {

@@ -406,6 +406,12 @@ def test_cdk_nag_acknowledgments_are_the_reasoned_few(dev: Synth) -> None:
         ("AWS::ApiGatewayV2::Route", "AwsSolutions-APIG4"),
         ("AWS::IAM::Policy", "AwsSolutions-IAM5[Resource::*]"),
         ("AWS::SecretsManager::Secret", "AwsSolutions-SMG4"),
+        ("AWS::S3::Bucket", "AwsSolutions-S1"),
+        ("AWS::IAM::Policy", "AwsSolutions-IAM5[Resource::<MailBucketC2C0137B.Arn>/inbound/*]"),
+        (
+            "AWS::IAM::Policy",
+            "AwsSolutions-IAM5[Resource::<MailBucketC2C0137B.Arn>/attachments/*]",
+        ),
         (
             "AWS::IAM::Policy",
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:eu-west-2:"

@@ -18,6 +18,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--moto-port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--smtp-port", type=int, default=2525, help="mail in; 0 picks a free port")
     parser.add_argument("--state-dir", type=Path, default=Path(".local"))
     parser.add_argument("--fresh", action="store_true", help="ignore saved state; seed anew")
     parser.add_argument("--no-seed", action="store_true", help="start with an empty desk")
@@ -42,13 +43,17 @@ def main(argv: list[str] | None = None) -> None:
     from mspdesk.local.stack import invoke
 
     app = create_app(stack.settings, stack.deps)
+    from mspdesk.local.smtp import start_local_smtp
+    from mspdesk.local.stack import free_port
+
+    smtp = start_local_smtp(stack.settings, host=args.host, port=args.smtp_port or free_port())
     stack.every(SLA_SWEEP_SECONDS, "sla_monitor", lambda: invoke("sla_monitor", {}))
     stack.every(
         BILLING_RUN_SECONDS,
         "time_billing",
         lambda: invoke("time_billing", {"source": "mspdesk.local.schedule"}),
     )
-    _banner(stack, args.host, args.port, restored)
+    _banner(stack, args.host, args.port, restored, smtp.port)
     server = uvicorn.Server(
         uvicorn.Config(
             app,
@@ -64,13 +69,14 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         pass  # uvicorn re-raises Ctrl-C after its graceful shutdown; ours follows
     finally:
+        smtp.stop()
         sla_timers.stop()
         stack.stop(save=not args.no_save)
         if not args.no_save:
             print(f"State saved to {stack.state_file}", flush=True)
 
 
-def _banner(stack: LocalStack, host: str, port: int, restored: bool) -> None:
+def _banner(stack: LocalStack, host: str, port: int, restored: bool, smtp_port: int) -> None:
     from mspdesk.domain.scope import Scope
     from mspdesk.store import entities as kinds
 
@@ -90,6 +96,7 @@ def _banner(stack: LocalStack, host: str, port: int, restored: bool) -> None:
         f"  Portal API   {base}/portal/api",
         f'  Demo logins  {base}/api/dev/accounts ; POST {base}/api/dev/token {{"email": ...}}',
         f"  AWS (moto)   {stack.settings.aws_endpoint_url}",
+        f"  Mail in      smtp://{host}:{smtp_port}  (a client's mail becomes a ticket)",
         "  Agents:",
         *[f"    {a.email:<40} {a.role.value:<6} {a.name}" for a in agents],
         "  End-users (portal), one per client:",

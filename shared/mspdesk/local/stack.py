@@ -113,6 +113,10 @@ class LocalStack:
         """The resources the CDK app defines, from the same definitions."""
         create_table(aws_client("dynamodb", self.settings), self.settings.table_name)
         aws_client("events", self.settings).create_event_bus(Name=self.settings.event_bus_name)
+        from mspdesk.local.smtp import prepare_local_mail
+
+        # The mail bucket, the ingest DLQ and the SES sender (infra/components/mail.py).
+        prepare_local_mail(self.settings)
 
     # --- state ------------------------------------------------------------------------------
 
