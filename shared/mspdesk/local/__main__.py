@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import uvicorn
@@ -24,6 +25,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-seed", action="store_true", help="start with an empty desk")
     parser.add_argument("--no-save", action="store_true", help="do not save state on exit")
     args = parser.parse_args(argv)
+    # The functions' structured logs are for CloudWatch; a terminal wants warnings only
+    # (set POWERTOOLS_LOG_LEVEL=INFO to see them).
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # EMF lines are for CloudWatch
 
     stack = LocalStack(state_dir=args.state_dir, moto_port=args.moto_port)
     restored = stack.start(restore=not args.fresh)
