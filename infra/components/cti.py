@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 
-import jsii
 from aws_cdk import CfnElement, CfnOutput, Duration, Stack, Token
-from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_iam as iam
@@ -19,7 +17,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from infra.components.functions import DeskFunction, DeskFunctions
-from infra.components.http_api import DeskHttpApi
+from infra.components.http_api import AccessLogSettings, DeskHttpApi
 from infra.components.identity import DeskIdentity
 from infra.config import StageConfig
 from infra.nag import acknowledge
@@ -44,21 +42,6 @@ SOCKET_LOG_FIELDS = {
     "connectionId": "$context.connectionId",
     "integrationError": "$context.integrationErrorMessage",
 }
-
-
-@jsii.implements(apigwv2.IAccessLogSettings)
-class _SocketLogs:
-    def __init__(self, log_group: logs.ILogGroup) -> None:
-        self._destination = apigwv2.LogGroupLogDestination(log_group)
-        self._format = apigateway.AccessLogFormat.custom(json.dumps(SOCKET_LOG_FIELDS))
-
-    @property
-    def destination(self) -> apigwv2.IAccessLogDestination:
-        return self._destination
-
-    @property
-    def format(self) -> apigateway.AccessLogFormat:
-        return self._format
 
 
 class DeskCti(Construct):
@@ -114,7 +97,7 @@ class DeskCti(Construct):
             throttle=apigwv2.ThrottleSettings(
                 rate_limit=config.api_rate_limit, burst_limit=config.api_burst_limit
             ),
-            access_log_settings=_SocketLogs(socket_logs),
+            access_log_settings=AccessLogSettings(socket_logs, SOCKET_LOG_FIELDS),
         )
 
         self.webhook: DeskFunction = functions.add(

@@ -39,10 +39,12 @@ ACCESS_LOG_FIELDS = {
 
 
 @jsii.implements(apigwv2.IAccessLogSettings)
-class _AccessLogSettings:
-    def __init__(self, log_group: logs.ILogGroup) -> None:
+class AccessLogSettings:
+    """JSON access logs of an API Gateway v2 stage (HTTP or WebSocket) into a log group."""
+
+    def __init__(self, log_group: logs.ILogGroup, fields: dict[str, str]) -> None:
         self._destination = apigwv2.LogGroupLogDestination(log_group)
-        self._format = apigateway.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS))
+        self._format = apigateway.AccessLogFormat.custom(json.dumps(fields))
 
     @property
     def destination(self) -> apigwv2.IAccessLogDestination:
@@ -90,7 +92,7 @@ class DeskHttpApi(Construct):
             throttle=apigwv2.ThrottleSettings(
                 rate_limit=config.api_rate_limit, burst_limit=config.api_burst_limit
             ),
-            access_log_settings=_AccessLogSettings(access_logs),
+            access_log_settings=AccessLogSettings(access_logs, ACCESS_LOG_FIELDS),
         )
         for path in PROTECTED_PATHS:
             self.api.add_routes(
