@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,7 +37,6 @@ class Seeded:
     deps: Deps
     events: RecordingPublisher
     summary: str
-    seconds: float
     _tickets: dict[str, list[Ticket]] = field(default_factory=dict)
 
     @property
@@ -86,16 +84,12 @@ def seeded(moto_endpoint: str) -> Iterator[Seeded]:
     create_table(dynamodb, settings.table_name)
     events = RecordingPublisher()
     deps = Deps(store=DynamoStore(dynamodb, settings.table_name), events=events, clock=Clock(NOW))
-    started = time.perf_counter()
     summary = seed.seed_demo(deps)
-    seconds = time.perf_counter() - started
-    print(f"\nseed_demo took {seconds:.1f} s: {summary}")
-    yield Seeded(deps, events, summary, seconds)
+    yield Seeded(deps, events, summary)
     dynamodb.delete_table(TableName=settings.table_name)
 
 
-def test_seeding_is_quick_and_says_what_it_made(seeded: Seeded) -> None:
-    assert seeded.seconds < 20
+def test_seeding_says_what_it_made(seeded: Seeded) -> None:
     assert seeded.summary.startswith("Bluefin IT: 7 clients")
     assert "520 resolved tickets" in seeded.summary
     assert "\n" not in seeded.summary
