@@ -228,6 +228,18 @@ def test_ap8_a_message_id_leads_to_its_ticket_once(db: Recorded) -> None:
     assert db.reads() == {"get_item"}
 
 
+def test_ap8_an_overlong_message_id_is_found_by_the_mail_store_as_by_the_core_store(
+    db: Recorded,
+) -> None:
+    from mspdesk.store.mail import MailStore
+
+    overlong = "<" + "x" * 3000 + "@mail.example>"  # longer than a DynamoDB key may be
+    assert db.store.link_message_id(overlong, 9) is True
+    mail = MailStore(db.store)
+    assert mail.ticket_by_message_id(overlong) == 9
+    assert mail.link(overlong, 10) is False  # the same key: already recorded
+
+
 def test_ap9_a_clients_time_entries_in_a_date_range(db: Recorded) -> None:
     starts = [
         datetime(2026, 1, 31, 23, 59, tzinfo=UTC),

@@ -67,17 +67,7 @@ class CallStore:
 
     def create(self, call: Call) -> bool:
         """Write a new call; False when a call with its id exists (a redelivered event)."""
-        try:
-            self.db.put_item(
-                TableName=self.table_name,
-                Item=call_item(call),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as error:
-            if conditional_failed(error):
-                return False
-            raise
-        return True
+        return self.store.put_new(call_item(call))
 
     def save(self, call: Call, expected_version: int) -> None:
         """Replace the call if nobody changed it since `expected_version`."""

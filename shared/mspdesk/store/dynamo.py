@@ -6,6 +6,7 @@ SDK errors are turned into domain errors here, so no caller sees botocore.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -54,7 +55,7 @@ REFERENCE_SECONDS = 30.0
 # The context panel's "recent tickets of this client" may lag other containers this long.
 RECENT_SECONDS = 10.0
 # Reads that only load models ask for the entity and its keys, not every index attribute.
-_LOAD_ONLY = {
+LOAD_ONLY = {
     "ProjectionExpression": "pk, sk, #data",
     "ExpressionAttributeNames": {"#data": "data"},
 }
@@ -145,6 +146,18 @@ def conditional_failed(error: ClientError) -> bool:
     return False
 
 
+# DynamoDB keys hold at most 2048 bytes; a longer Message-ID is keyed by its hash.
+_MAX_MESSAGE_ID_BYTES = 1000
+
+
+def message_id_key(message_id: str) -> str:
+    """AP8's partition key for a Message-ID, the same for every writer and reader."""
+    raw = message_id.encode("utf-8", "surrogatepass")
+    if len(raw) <= _MAX_MESSAGE_ID_BYTES:
+        return f"MSGID#{message_id}"
+    return f"MSGID#sha256:{hashlib.sha256(raw).hexdigest()}"
+
+
 def ticket_item(ticket: Ticket) -> Item:
     """The ticket's item with the attributes of every index it belongs to."""
     created = _iso(ticket.created_at)
@@ -227,7 +240,7 @@ class DynamoStore:
         pending = list(keys)
         while pending:
             chunk, pending = pending[:100], pending[100:]
-            request = {self.table_name: {"Keys": chunk, **_LOAD_ONLY}}
+            request = {self.table_name: {"Keys": chunk, **LOAD_ONLY}}
             while request:
                 response = self.db.batch_get_item(RequestItems=request)
                 got = response["Responses"].get(self.table_name, [])
@@ -252,7 +265,7 @@ class DynamoStore:
             "ExpressionAttributeValues": values,
             "Limit": max(1, min(limit, MAX_PAGE)),
             "ScanIndexForward": forward,
-            **_LOAD_ONLY,
+            **LOAD_ONLY,
         }
         index_name = index.name if index else "table"
         if index:
@@ -489,7 +502,7 @@ class DynamoStore:
             },
             ScanIndexForward=False,
             Limit=10,
-            **_LOAD_ONLY,
+            **LOAD_ONLY,
         ):
             contract = load(Contract, raw)
             if contract.in_force_on(day):
@@ -709,7 +722,7 @@ class DynamoStore:
             "ticket_record",
             KeyConditionExpression="pk = :p",
             ExpressionAttributeValues={":p": s(f"TICKET#{number}")},
-            **_LOAD_ONLY,
+            **LOAD_ONLY,
         ):
             sk = raw[table.SK]["S"]
             if sk == TICKET_SK:
@@ -895,15 +908,11 @@ class DynamoStore:
 
     # --- message ids (AP8), presence (AP12), time entries (AP9) -----------------------------
 
-    def link_message_id(self, message_id: str, number: int) -> bool:
-        """Record that a mail belongs to a ticket; False if it was already recorded."""
+    def put_new(self, raw: Item) -> bool:
+        """Put an item that must not exist yet; False when it does (a retry, a duplicate)."""
         try:
             self.db.put_item(
-                TableName=self.table_name,
-                Item=item(
-                    {table.PK: f"MSGID#{message_id}", table.SK: "MSGID", "ticket_number": number}
-                ),
-                ConditionExpression="attribute_not_exists(pk)",
+                TableName=self.table_name, Item=raw, ConditionExpression="attribute_not_exists(pk)"
             )
         except ClientError as error:
             if conditional_failed(error):
@@ -911,9 +920,23 @@ class DynamoStore:
             raise
         return True
 
-    def ticket_number_by_message_id(self, message_id: str) -> int | None:
+    def link_message_id(self, message_id: str, number: int) -> bool:
+        """Record that a mail belongs to a ticket; False if it was already recorded."""
+        return self.put_new(
+            item(
+                {
+                    table.PK: message_id_key(message_id),
+                    table.SK: "MSGID",
+                    "ticket_number": number,
+                }
+            )
+        )
+
+    def ticket_number_by_message_id(self, message_id: str, consistent: bool = False) -> int | None:
         found = self.get_raw(
-            "by_message_id", {table.PK: s(f"MSGID#{message_id}"), table.SK: s("MSGID")}
+            "by_message_id",
+            {table.PK: s(message_id_key(message_id)), table.SK: s("MSGID")},
+            consistent=consistent,
         )
         return int(found["ticket_number"]["N"]) if found else None
 

@@ -19,7 +19,6 @@ transaction, so a mail delivered twice (or retried after a crash) changes its ti
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,15 +31,10 @@ from mspdesk.domain.mail_records import IgnoredMail, SentMail, UnmatchedMail, Wa
 from mspdesk.domain.models import Action, Ticket
 from mspdesk.store import table
 from mspdesk.store.codec import Item, item, load, n, s
-from mspdesk.store.dynamo import DynamoStore, Page, ticket_item
+from mspdesk.store.dynamo import LOAD_ONLY, DynamoStore, Page, message_id_key, ticket_item
 
 IGNORED_LIST = "LIST#ignored_mail"
 UNMATCHED_LIST = "LIST#unmatched_mail"
-_MAX_ID_BYTES = 1000
-_LOAD_ONLY = {
-    "ProjectionExpression": "pk, sk, #data",
-    "ExpressionAttributeNames": {"#data": "data"},
-}
 
 
 def _iso(at: datetime) -> str:
@@ -61,13 +55,6 @@ def _failed_conditions(error: ClientError) -> list[bool] | None:
         return failed
     message = error.response.get("Error", {}).get("Message", "")
     return [] if "ConditionalCheckFailed" in message else None
-
-
-def message_id_pk(message_id: str) -> str:
-    raw = message_id.encode("utf-8", "surrogatepass")
-    if len(raw) <= _MAX_ID_BYTES:
-        return f"MSGID#{message_id}"
-    return f"MSGID#sha256:{hashlib.sha256(raw).hexdigest()}"
 
 
 @dataclass
@@ -91,30 +78,15 @@ class MailStore:
 
     def _link_item(self, message_id: str, number: int) -> Item:
         return item(
-            {table.PK: message_id_pk(message_id), table.SK: "MSGID", "ticket_number": number}
+            {table.PK: message_id_key(message_id), table.SK: "MSGID", "ticket_number": number}
         )
 
     def ticket_by_message_id(self, message_id: str, consistent: bool = False) -> int | None:
-        found = self.store.get_raw(
-            "by_message_id",
-            {table.PK: s(message_id_pk(message_id)), table.SK: s("MSGID")},
-            consistent=consistent,
-        )
-        return int(found["ticket_number"]["N"]) if found else None
+        return self.store.ticket_number_by_message_id(message_id, consistent)
 
     def link(self, message_id: str, number: int) -> bool:
         """Record that a mail belongs to a ticket; False if it was already recorded."""
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item=self._link_item(message_id, number),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as error:
-            if _failed_conditions(error) is not None:
-                return False
-            raise
-        return True
+        return self.store.link_message_id(message_id, number)
 
     # --- ticket writes -------------------------------------------------------------------------
 
@@ -217,7 +189,7 @@ class MailStore:
             "mail_thread",
             KeyConditionExpression="pk = :p",
             ExpressionAttributeValues={":p": s(f"TICKET#{number}")},
-            **_LOAD_ONLY,
+            **LOAD_ONLY,
         ):
             sk = raw[table.SK]["S"]
             if sk == "TICKET":
@@ -245,14 +217,7 @@ class MailStore:
                 },
                 watcher,
             )
-            try:
-                self._db.put_item(
-                    TableName=self._table, Item=raw, ConditionExpression="attribute_not_exists(pk)"
-                )
-                added += 1
-            except ClientError as error:
-                if _failed_conditions(error) is None:
-                    raise
+            added += self.store.put_new(raw)
         return added
 
     # --- the ignored-mail log ------------------------------------------------------------------
@@ -269,15 +234,7 @@ class MailStore:
             },
             entry,
         )
-        try:
-            self._db.put_item(
-                TableName=self._table, Item=raw, ConditionExpression="attribute_not_exists(pk)"
-            )
-        except ClientError as error:
-            if _failed_conditions(error) is None:
-                raise
-            return False
-        return True
+        return self.store.put_new(raw)
 
     def ignored(self, limit: int = 50, cursor: str | None = None) -> Page[IgnoredMail]:
         """The ignored-mail log, newest first."""
@@ -311,15 +268,7 @@ class MailStore:
             },
             entry,
         )
-        try:
-            self._db.put_item(
-                TableName=self._table, Item=raw, ConditionExpression="attribute_not_exists(pk)"
-            )
-        except ClientError as error:
-            if _failed_conditions(error) is None:
-                raise
-            return False
-        return True
+        return self.store.put_new(raw)
 
     def get_unmatched(self, entry_id: str) -> UnmatchedMail | None:
         found = self.store.get_raw("unmatched_mail", self._unmatched_key(entry_id), True)
@@ -374,15 +323,7 @@ class MailStore:
         """Claim the right to send one mail (the ticket's acknowledgement, or the mail of one
         action); False when it was claimed before."""
         raw = item({table.PK: f"TICKET#{record.ticket_number}", table.SK: f"MAILOUT#{key}"}, record)
-        try:
-            self._db.put_item(
-                TableName=self._table, Item=raw, ConditionExpression="attribute_not_exists(pk)"
-            )
-        except ClientError as error:
-            if _failed_conditions(error) is None:
-                raise
-            return False
-        return True
+        return self.store.put_new(raw)
 
     def finish_send(self, record: SentMail, key: str) -> None:
         raw = item({table.PK: f"TICKET#{record.ticket_number}", table.SK: f"MAILOUT#{key}"}, record)
