@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install dev test test-fast lint bench synth package clean lock
+.PHONY: install web dev test test-fast lint bench synth package clean lock
 
 install: $(STAMP)
 
@@ -22,10 +22,21 @@ lock:
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
 
-dev: install
+# The web app (console and portal): npm ci from the lock file, then a build when a source moved.
+WEB_SOURCES := $(shell find web/src web/index.html web/portal web/vite.config.ts web/tsconfig.json web/tsconfig.node.json -type f 2>/dev/null)
+web: web/dist/index.html
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && npm run build
+
+dev: install web
 	$(BIN)/python -m mspdesk.local
 
-test: install
+test: install web
+	cd web && npm test
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
 
 test-fast: install
@@ -35,8 +46,9 @@ lint: install
 	$(BIN)/ruff check shared functions infra tests benchmarks
 	$(BIN)/ruff format --check shared functions infra tests benchmarks
 	$(BIN)/mypy --strict shared/mspdesk functions
+	cd web && npm run lint
 
-bench: install
+bench: install web
 	$(BIN)/python -m benchmarks
 
 # The Lambda layer and function folders in build/ (wheels for Lambda, no Docker).
@@ -58,4 +70,4 @@ deploy: synth
 	npx --yes aws-cdk@2 deploy --app cdk.out --all --require-approval broadening
 
 clean:
-	rm -rf $(VENV) .local build cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .local build cdk.out .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist

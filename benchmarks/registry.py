@@ -36,6 +36,14 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("sla_sweep_reads", ("sla_sweep_reads",)),
     Benchmark("lateral_update", ("lateral_update",)),
     Benchmark("ingest_core", ("ingest_core",)),
+    Benchmark(
+        "triage_accuracy",
+        ("triage_accuracy", "triage_accuracy_tfidf_knn", "triage_accuracy_lsa_knn"),
+    ),
+    Benchmark("knn_latency", ("knn_latency", "knn_latency_local")),
+    Benchmark("triage_import", ("triage_import",)),
+    Benchmark("web_bundle", ("web_bundle_kb",)),
+    Benchmark("web_queue_render", ("web_queue_render",)),
 )
 
 

@@ -16,6 +16,8 @@ from infra.components.mail import DeskMail
 from infra.components.sla_monitor import SlaMonitor
 from infra.components.table import DeskTable
 from infra.components.time_billing import TimeBilling
+from infra.components.triage import DeskTriage
+from infra.components.web import DeskWeb
 from infra.config import StageConfig
 from infra.sources import LambdaSources
 from mspdesk.routes import ROUTES
@@ -80,6 +82,22 @@ class MspdeskStack(Stack):
             identity=self.identity,
         )
         self.mail = DeskMail(self, "Mail", config=config, functions=self.functions)
+        self.triage = DeskTriage(
+            self,
+            "Triage",
+            config=config,
+            functions=self.functions,
+            access_logs=self.mail.access_logs,
+        )
+        self.web = DeskWeb(
+            self,
+            "Web",
+            config=config,
+            http_api=self.http_api,
+            identity=self.identity,
+            access_logs=self.mail.access_logs,
+            screen_pops=self.cti.stage,
+        )
         # Last: a consumer may be a function defined above (the SLA monitor, say).
         self.events.route(self.functions, routes)
 

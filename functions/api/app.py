@@ -14,6 +14,7 @@ from functions.api import (
     routes_portal,
     routes_tickets,
     routes_timers,
+    routes_triage,
 )
 from functions.api.context import Services
 from functions.api.limits import BodySizeLimit
@@ -42,6 +43,7 @@ def create_app(settings: Settings, deps: Deps) -> FastAPI:
     app.include_router(routes_portal.router)
     app.include_router(routes_timers.router)
     app.include_router(routes_billing.router)
+    app.include_router(routes_triage.router)
     routes_cti.install(app, settings, deps)
     routes_mail.install(app, settings, deps)
     if settings.local_mode:

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions.api.context import EndUserScope, Svc
 from functions.api.schemas import (
     PortalAction,
+    PortalBrandingOut,
     PortalMe,
     PortalTicket,
     PortalTicketDetail,
     PortalTicketPage,
 )
-from mspdesk.domain.enums import Priority, TicketSource, Visibility
+from mspdesk.domain.enums import Priority, RequestType, TicketSource, Visibility
+from mspdesk.domain.errors import InvalidInput, NotFound
 from mspdesk.domain.models import Action
 from mspdesk.services.tickets import ActionInput, TicketInput
 from mspdesk.store import entities as kinds
@@ -31,6 +33,8 @@ class PortalTicketIn(BaseModel):
     subject: str = Field(min_length=1, max_length=500)
     body: str = Field(min_length=1, max_length=100_000)
     priority: Priority | None = None
+    # "I need something" (service_request) or "something is broken" (incident, the default).
+    request_type: RequestType | None = None
 
 
 class PortalReplyIn(BaseModel):
@@ -45,6 +49,27 @@ def _portal_action(action: Action) -> PortalAction:
         body=action.body,
         created_at=action.created_at,
     )
+
+
+@router.get("/branding", response_model=PortalBrandingOut)
+def branding(
+    svc: Svc,
+    response: Response,
+    host: Annotated[str | None, Query(max_length=253)] = None,
+    client: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")] = None,
+) -> PortalBrandingOut:
+    """A client's portal branding, before sign-in: by the portal's host name, or by the
+    client id in the portal's path (/portal/<client id>/). No authentication: it is what the
+    sign-in page shows."""
+    store = svc.deps.store
+    if (host is None) == (client is None):
+        raise InvalidInput("host", "give the portal's host or a client id, not both")
+    client_id = store.client_id_by_portal_host(host) if host else client
+    found = store.find_entity(kinds.CLIENTS, client_id) if client_id else None
+    if found is None or not found.active:
+        raise NotFound("portal", host or client or "")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return PortalBrandingOut(client_id=found.id, client_name=found.name, branding=found.branding)
 
 
 @router.get("/me", response_model=PortalMe)
@@ -83,7 +108,12 @@ def raise_ticket(
 ) -> PortalTicket:
     ticket = svc.tickets.create(
         scope,
-        TicketInput(subject=data.subject, body=data.body, priority=data.priority),
+        TicketInput(
+            subject=data.subject,
+            body=data.body,
+            priority=data.priority,
+            request_type=data.request_type,
+        ),
         source=TicketSource.PORTAL,
         idempotency_key=idempotency_key,
     )

@@ -20,6 +20,7 @@ from mspdesk.domain.models import (
     Ticket,
     TimeEntry,
 )
+from mspdesk.domain.triage import TriageRecord
 from mspdesk.services.tickets import TicketDetail
 
 
@@ -56,6 +57,8 @@ class TicketDetailOut(TicketOut):
     time_entries: list[TimeEntry]
     presence: list[Presence]
     context: ContextOut | None
+    # What AI triage did or suggests: method, neighbours, fields, confidence, overrides.
+    triage: TriageRecord | None = None
 
     @classmethod
     def of_detail(cls, detail: TicketDetail) -> TicketDetailOut:
@@ -83,6 +86,7 @@ class TicketDetailOut(TicketOut):
             time_entries=detail.time_entries,
             presence=detail.presence,
             context=context,
+            triage=detail.triage,
         )
 
 
@@ -114,6 +118,12 @@ class PortalTicketDetail(PortalTicket):
 class PortalTicketPage(BaseModel):
     items: list[PortalTicket]
     next_cursor: str | None = None
+
+
+class PortalBrandingOut(BaseModel):
+    client_id: str
+    client_name: str
+    branding: PortalBranding
 
 
 class PortalMe(BaseModel):

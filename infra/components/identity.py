@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import Duration, Stack
+import jsii
+from aws_cdk import Duration, IStableListProducer, Lazy, Stack
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
@@ -18,6 +19,20 @@ GROUPS = {
     "agent": "MSP engineers working the queue",
     "end-user": "Staff of a client company: their own company's tickets only",
 }
+# The pages the hosted UI sends people back to (the console's and the portal's redirectUri).
+WEB_PAGES = ("/", "/portal/")
+
+
+@jsii.implements(IStableListProducer)
+class _PageUrls:
+    """The web client's callback and sign-out URLs: every page at every origin of the app,
+    known once the web distribution exists (DeskIdentity.add_web_origin)."""
+
+    def __init__(self, origins: list[str]) -> None:
+        self._origins = origins
+
+    def produce(self) -> list[str] | None:
+        return [f"{origin}{page}" for origin in self._origins for page in WEB_PAGES] or None
 
 
 class DeskIdentity(Construct):
@@ -70,19 +85,51 @@ class DeskIdentity(Construct):
             )
             for precedence, (name, description) in enumerate(GROUPS.items())
         }
+        # The hosted UI at https://<prefix>.auth.<region>.amazoncognito.com. A prefix is unique
+        # in a region across all AWS accounts: the account id makes ours so.
+        prefix = self.node.try_get_context("cognito_domain_prefix") or (
+            f"{config.prefix}-{Stack.of(self).account}"
+        )
+        self.sign_in = self.user_pool.add_domain(
+            "SignIn", cognito_domain=cognito.CognitoDomainOptions(domain_prefix=str(prefix))
+        )
+        self._web_origins: list[str] = []
+        page_urls = Lazy.list(_PageUrls(self._web_origins))
         self.web_client = self.user_pool.add_client(
             "WebClient",
             user_pool_client_name=f"{config.prefix}-web",
-            # A browser cannot keep a secret; it signs in with SRP and sends the ID token.
+            # A browser cannot keep a secret: the web app signs in through the hosted UI with
+            # the authorization code and PKCE, and sends the ID token.
             generate_secret=False,
             auth_flows=cognito.AuthFlow(user_srp=True),
-            disable_o_auth=True,
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=[
+                    cognito.OAuthScope.OPENID,
+                    cognito.OAuthScope.EMAIL,
+                    cognito.OAuthScope.PROFILE,
+                ],
+                callback_urls=page_urls,
+                logout_urls=page_urls,
+            ),
+            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
             prevent_user_existence_errors=True,
             enable_token_revocation=True,
             id_token_validity=Duration.hours(1),
             access_token_validity=Duration.hours(1),
             refresh_token_validity=Duration.days(30),
         )
+
+    def add_web_origin(self, origin: str) -> None:
+        """Let the hosted UI send people back to the web app at `origin` (`https://host`):
+        its console and its portal. The web distribution calls this, after the client exists:
+        the client refers to the distribution, never the other way round."""
+        self._web_origins.append(origin.rstrip("/"))
+
+    @property
+    def sign_in_url(self) -> str:
+        """The hosted UI's base URL: config.json's cognitoDomain."""
+        return self.sign_in.base_url()
 
     @property
     def issuer(self) -> str:

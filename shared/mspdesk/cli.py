@@ -150,9 +150,45 @@ def _drain(queue_url: str, limit: int | None, wait: int) -> int:
     return failed
 
 
+# --- triage ---------------------------------------------------------------------------------
+
+
+def add_triage(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser("triage", help="AI triage's vector history")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+    reindex = actions.add_parser(
+        "reindex",
+        help="rebuild the vector index from every resolved ticket",
+        description=(
+            "Rebuild the vector index from every resolved or closed ticket, refitting the local "
+            "text model first when the deployment uses it. Resolved tickets are indexed as they "
+            "resolve; run this after changing the embedder or the categories, or to start over."
+        ),
+    )
+    reindex.set_defaults(run=run_triage_reindex)
+
+
+def run_triage_reindex(args: argparse.Namespace) -> int:
+    import time
+
+    from mspdesk.config import settings
+    from mspdesk.triage_config import triage_config
+    from mspdesk.triage_runtime import triage_service
+
+    started = time.perf_counter()
+    state = triage_service(settings(), triage_config()).reindex()
+    seconds = time.perf_counter() - started
+    print(
+        f"indexed {state.count} resolved tickets with {state.embedder} "
+        f"(generation {state.generation}) in {seconds:.1f} s"
+    )
+    return 0
+
+
 # --- the command line -------------------------------------------------------------------------
 
-COMMANDS: tuple[AddCommand, ...] = (add_replay,)
+COMMANDS: tuple[AddCommand, ...] = (add_replay, add_triage)
 
 
 def parser() -> argparse.ArgumentParser:

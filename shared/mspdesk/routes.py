@@ -13,8 +13,9 @@ from collections.abc import Mapping
 # capture (issue 6), lateral analysis (issue 7). Scheduled functions are not routed here.
 ROUTES: Mapping[str, tuple[str, ...]] = {
     # SLA timers follow the ticket's targets; announcements are notified and escalated.
-    "TicketCreated": ("sla_monitor", "cti_events", "mail_outbound"),
-    "TicketUpdated": ("sla_monitor", "cti_events"),
+    # Triage reads new tickets, learns from resolved ones and records agents' overrides.
+    "TicketCreated": ("sla_monitor", "cti_events", "mail_outbound", "triage"),
+    "TicketUpdated": ("sla_monitor", "cti_events", "triage"),
     "ActionAdded": ("sla_monitor", "cti_events", "mail_outbound"),
     "SlaWarning": ("sla_monitor",),
     "SlaBreached": ("sla_monitor",),

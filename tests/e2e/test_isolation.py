@@ -49,6 +49,8 @@ OWN_LISTINGS = {
     ("get", "/portal/api/me"),
     ("get", "/portal/api/tickets"),
     ("post", "/portal/api/tickets"),
+    # What the portal's sign-in page shows before anyone signs in: name, logo, colours.
+    ("get", "/portal/api/branding"),
 }
 DEV_ROUTES = ("/api/dev/",)
 
@@ -219,3 +221,30 @@ def test_agents_are_sent_to_the_console_not_the_portal(
 ) -> None:
     with stack.client(admin_email) as agent:
         assert agent.get("/portal/api/tickets").status_code == 403
+
+
+def test_the_portal_finds_its_branding_by_host_before_sign_in(
+    stack: RunningStack, admin_email: str, victim: dict[str, Any]
+) -> None:
+    with stack.client(admin_email) as admin:
+        client = admin.get(f"/api/admin/clients/{victim['client_id']}")
+        branding = {**client.json()["branding"], "host": "Support.Victim.Example"}
+        changed = admin.patch(
+            f"/api/admin/clients/{victim['client_id']}",
+            json={"branding": branding},
+            headers={"If-Match": str(client.json()["version"])},
+        )
+        assert changed.status_code == 200, changed.text
+    with stack.client() as anonymous:
+        by_host = anonymous.get("/portal/api/branding", params={"host": "support.victim.example"})
+        by_id = anonymous.get("/portal/api/branding", params={"client": victim["client_id"]})
+        unknown = anonymous.get("/portal/api/branding", params={"host": "nobody.example"})
+        neither = anonymous.get("/portal/api/branding")
+    assert by_host.status_code == 200, by_host.text
+    assert by_host.json()["client_id"] == victim["client_id"]
+    assert by_host.json()["branding"]["host"] == "support.victim.example"
+    assert by_host.headers["cache-control"] == "public, max-age=300"
+    assert by_id.json() == by_host.json()
+    assert "payroll" not in by_host.text
+    assert unknown.status_code == 404
+    assert neither.status_code == 422 and "host" in neither.text

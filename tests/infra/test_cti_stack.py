@@ -93,7 +93,11 @@ def test_screen_pop_socket_routes_reach_the_webhook_function(template: Template)
 def test_webhook_function_reads_its_secret_and_pushes_through_the_stage(template: Template) -> None:
     _, webhook = function(template, WEBHOOK)
     environment = webhook["Properties"]["Environment"]["Variables"]
-    [secret_id] = resources(template, "AWS::SecretsManager::Secret")
+    [secret_id] = [
+        logical_id
+        for logical_id in resources(template, "AWS::SecretsManager::Secret")
+        if logical_id.startswith("Cti")
+    ]
     assert environment["MSPDESK_CTI_SECRET_ARN"] == {"Ref": secret_id}
     assert "execute-api" in json.dumps(environment["MSPDESK_CTI_WEBSOCKET_ENDPOINT"])
     assert "MSPDESK_COGNITO_ISSUER" in environment

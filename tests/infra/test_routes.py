@@ -18,9 +18,9 @@ from tests.infra.support import Synth, arn_of, synth
 pytestmark = pytest.mark.infra
 
 ROUTES = {
-    "TicketCreated": ("triage", "sla_monitor"),
+    "TicketCreated": ("reports", "sla_monitor"),
     "TicketUpdated": ("sla_monitor",),
-    "CallEnded": ("triage",),
+    "CallEnded": ("reports",),
 }
 
 
@@ -47,7 +47,7 @@ def stand_in_repo(root: Path, functions: list[str]) -> Layout:
 
 @pytest.fixture(scope="module")
 def routed(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    layout = stand_in_repo(tmp_path_factory.mktemp("repo"), [*REAL_FUNCTIONS, "triage"])
+    layout = stand_in_repo(tmp_path_factory.mktemp("repo"), [*REAL_FUNCTIONS, "reports"])
     return synth(
         tmp_path_factory.mktemp("cdk.out"),
         context={"stage": "dev", "region": "eu-west-2"},
@@ -79,9 +79,9 @@ def test_one_rule_per_consumer_on_the_desk_bus(routed: Synth) -> None:
 
 
 def test_rule_matches_every_event_type_routed_to_its_consumer(routed: Synth) -> None:
-    triage_id, _ = routed.function("functions.triage.handler.handler")
+    reports_id, _ = routed.function("functions.reports.handler.handler")
     sla_id, _ = routed.function("functions.sla_monitor.handler.handler")
-    assert rule_for(routed, triage_id)["EventPattern"] == {
+    assert rule_for(routed, reports_id)["EventPattern"] == {
         "source": [SOURCE],
         "detail-type": ["CallEnded", "TicketCreated"],
     }
@@ -92,12 +92,12 @@ def test_rule_matches_every_event_type_routed_to_its_consumer(routed: Synth) -> 
 
 
 def test_a_new_consumer_gets_its_own_function_with_a_dead_letter_queue(routed: Synth) -> None:
-    triage_id, triage = routed.function("functions.triage.handler.handler")
-    queue_id = triage["Properties"]["DeadLetterConfig"]["TargetArn"]["Fn::GetAtt"][0]
-    target = rule_for(routed, triage_id)["Targets"][0]
+    reports_id, reports = routed.function("functions.reports.handler.handler")
+    queue_id = reports["Properties"]["DeadLetterConfig"]["TargetArn"]["Fn::GetAtt"][0]
+    target = rule_for(routed, reports_id)["Targets"][0]
     assert target["DeadLetterConfig"] == {"Arn": arn_of(queue_id)}
     assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
-    assert triage["Properties"]["Runtime"] == "python3.11"
+    assert reports["Properties"]["Runtime"] == "python3.11"
 
 
 def test_a_scheduled_function_that_also_consumes_events_is_defined_once(routed: Synth) -> None:
@@ -108,7 +108,7 @@ def test_a_scheduled_function_that_also_consumes_events_is_defined_once(routed: 
     assert {
         "functions.api.handler.handler",
         "functions.sla_monitor.handler.handler",
-        "functions.triage.handler.handler",
+        "functions.reports.handler.handler",
     } <= set(handlers)
     sla_id, _ = routed.function("functions.sla_monitor.handler.handler")
     targeting = [
@@ -124,17 +124,17 @@ def test_routed_stack_leaves_no_cdk_nag_finding(routed: Synth) -> None:
 
 
 def test_a_consumer_without_a_handler_is_refused(tmp_path: Path) -> None:
-    layout = stand_in_repo(tmp_path, [f for f in REAL_FUNCTIONS if f != "triage"])
-    with pytest.raises(ValueError, match=r"functions/triage/handler\.py"):
+    layout = stand_in_repo(tmp_path, [f for f in REAL_FUNCTIONS if f != "reports"])
+    with pytest.raises(ValueError, match=r"functions/reports/handler\.py"):
         build_app(
             outdir=str(tmp_path / "cdk.out"),
             sources=LambdaSources.from_source(layout),
-            routes={"TicketCreated": ("triage",)},
+            routes={"TicketCreated": ("reports",)},
         )
 
 
 def test_the_synchronous_api_cannot_consume_events(tmp_path: Path) -> None:
-    layout = stand_in_repo(tmp_path, [f for f in REAL_FUNCTIONS if f != "triage"])
+    layout = stand_in_repo(tmp_path, [f for f in REAL_FUNCTIONS if f != "reports"])
     with pytest.raises(ValueError, match="synchronous"):
         build_app(
             outdir=str(tmp_path / "cdk.out"),

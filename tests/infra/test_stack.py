@@ -28,6 +28,16 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     )
 
 
+def desk_layer(dev: Synth) -> tuple[str, dict[str, Any]]:
+    """The shared library's layer (the web deployment's handler brings the AWS CLI's)."""
+    (found,) = [
+        (logical_id, layer)
+        for logical_id, layer in dev.resources("AWS::Lambda::LayerVersion").items()
+        if layer["Properties"].get("Description", "").startswith("mspdesk")
+    ]
+    return found
+
+
 def statements(dev: Synth, role_id: str) -> list[dict[str, Any]]:
     found = []
     for policy in dev.resources("AWS::IAM::Policy").values():
@@ -255,7 +265,7 @@ def test_api_function_runs_the_fastapi_handler_with_its_settings(dev: Synth) -> 
     table_id, _ = dev.one("AWS::DynamoDB::Table")
     bus_id, _ = dev.one("AWS::Events::EventBus")
     client_id, _ = dev.one("AWS::Cognito::UserPoolClient")
-    layer_id, _ = dev.one("AWS::Lambda::LayerVersion")
+    layer_id, _ = desk_layer(dev)
     _, api = dev.function(API_HANDLER)
     props = api["Properties"]
     assert props["Runtime"] == "python3.11"
@@ -287,7 +297,7 @@ def test_api_asset_holds_the_api_function_and_nothing_else(dev: Synth) -> None:
 
 
 def test_layer_holds_the_shared_library(dev: Synth) -> None:
-    _, layer = dev.one("AWS::Lambda::LayerVersion")
+    _, layer = desk_layer(dev)
     asset = dev.outdir / f"asset.{layer['Properties']['Content']['S3Key'].removesuffix('.zip')}"
     assert (asset / "python" / "mspdesk" / "store" / "table.py").is_file()
     assert layer["Properties"]["CompatibleRuntimes"] == ["python3.11"]
@@ -347,11 +357,13 @@ def test_dead_letter_queues_are_encrypted_and_refuse_plain_http(dev: Synth) -> N
 
 
 def _lambda_roles(dev: Synth) -> list[str]:
-    """The functions' roles (schedulers and state machines have roles of their own)."""
+    """The functions' roles (schedulers and state machines have roles of their own, and the
+    web app's deployment handler, the CDK's BucketDeployment, only copies files)."""
     return [
         role_id
         for role_id, role in dev.resources("AWS::IAM::Role").items()
         if "lambda.amazonaws.com" in str(role["Properties"]["AssumeRolePolicyDocument"])
+        and not role_id.startswith("WebDeployRole")
     ]
 
 
@@ -417,6 +429,23 @@ def test_cdk_nag_acknowledgments_are_the_reasoned_few(dev: Synth) -> None:
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:eu-west-2:"
             "<AWS::AccountId>:<CtiScreenPops6AF1DAD5>/live/POST/@connections/*]",
         ),
+        ("AWS::IAM::Policy", "AwsSolutions-IAM5[Resource::<TriageBucketF2EDC38C.Arn>/*]"),
+        # The web app (infra/components/web.py): the distribution and the CDK's deployment.
+        ("AWS::CloudFront::Distribution", "AwsSolutions-CFR1"),
+        ("AWS::CloudFront::Distribution", "AwsSolutions-CFR2"),
+        ("AWS::CloudFront::Distribution", "AwsSolutions-CFR3"),
+        ("AWS::CloudFront::Distribution", "AwsSolutions-CFR4"),
+        ("AWS::IAM::Policy", "AwsSolutions-IAM5[Action::s3:GetObject*]"),
+        ("AWS::IAM::Policy", "AwsSolutions-IAM5[Action::s3:GetBucket*]"),
+        ("AWS::IAM::Policy", "AwsSolutions-IAM5[Action::s3:List*]"),
+        ("AWS::IAM::Policy", "AwsSolutions-IAM5[Action::s3:DeleteObject*]"),
+        ("AWS::IAM::Policy", "AwsSolutions-IAM5[Action::s3:Abort*]"),
+        (
+            "AWS::IAM::Policy",
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::"
+            "cdk-hnb659fds-assets-<AWS::AccountId>-eu-west-2/*]",
+        ),
+        ("AWS::IAM::Policy", "AwsSolutions-IAM5[Resource::<WebBucketE51352C0.Arn>/*]"),
     }
     assert all(len(reason) > 40 for _, _, reason in acknowledged)
 
@@ -429,7 +458,14 @@ def test_assets_from_the_sources_carry_a_warning_against_deploying_them(dev: Syn
 
 def test_outputs_give_what_the_web_app_and_operators_need(dev: Synth) -> None:
     outputs = dev.template.to_json()["Outputs"]
-    assert {"ApiUrl", "UserPoolId", "WebClientId", "TableName", "EventBusName"} <= set(outputs)
+    assert {
+        "ApiUrl",
+        "UserPoolId",
+        "WebClientId",
+        "TableName",
+        "EventBusName",
+        "WebUrl",
+    } <= set(outputs)
 
 
 def test_stack_is_named_after_stage_and_region(dev: Synth) -> None:

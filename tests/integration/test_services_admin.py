@@ -98,7 +98,26 @@ BODIES: dict[str, Callable[[Refs], dict[str, Any]]] = {
         "name": "ACME-PC-01",
         "remote_access": [{"kind": "teamviewer", "target": "123456"}],
     },
+    "routing-rules": lambda r: {
+        "name": "Printers to the desk",
+        "order": 10,
+        "conditions": {"client_ids": [r.client_a.id], "keywords": ["printer"]},
+        "actions": {"team_id": r.team.id, "category_id": r.category.id, "priority": "P2"},
+    },
 }
+
+
+def test_a_routing_rule_must_name_what_exists(admin: AdminService, refs: Refs) -> None:
+    rule = BODIES["routing-rules"](refs)
+    with pytest.raises(InvalidInput) as refused:
+        create(admin, "routing-rules", {**rule, "actions": {"team_id": "team_nope"}})
+    assert refused.value.field == "actions.team_id"
+    with pytest.raises(InvalidInput) as refused:
+        create(admin, "routing-rules", {**rule, "conditions": {"client_ids": ["cl_nope"]}})
+    assert refused.value.field == "conditions.client_ids.0"
+    with pytest.raises(InvalidInput) as refused:
+        create(admin, "routing-rules", {**rule, "actions": {}})
+    assert refused.value.field == "actions"
 
 
 def test_every_managed_kind_has_a_body_here() -> None:

@@ -45,6 +45,23 @@ class TicketSource(StrEnum):
     AGENT = "agent"
 
 
+class RequestType(StrEnum):
+    """ITIL's kinds of request: routing rules and reports tell them apart."""
+
+    INCIDENT = "incident"  # something is broken
+    SERVICE_REQUEST = "service_request"  # something is wanted (a new starter, a licence)
+    CHANGE = "change"
+    QUESTION = "question"
+
+
+class TriageMode(StrEnum):
+    """How new tickets are triaged (DESIGN section 7)."""
+
+    AUTO = "auto"  # vector once the index has enough history; else LLM if keyed; else vector
+    VECTOR = "vector"
+    LLM = "llm"
+
+
 class ActionKind(StrEnum):
     NOTE = "note"
     EMAIL_IN = "email_in"

@@ -29,11 +29,13 @@ from mspdesk.domain.enums import (
     PresenceActivity,
     Priority,
     RemoteAccessKind,
+    RequestType,
     Role,
     SlaState,
     TicketSource,
     TicketStatus,
     TimerMode,
+    TriageMode,
     Visibility,
 )
 
@@ -95,11 +97,24 @@ class Stored(Model):
 # --- MSP and clients -----------------------------------------------------------------------
 
 
+class TriageSettings(Model):
+    """Per MSP, in the admin settings."""
+
+    mode: TriageMode = TriageMode.AUTO
+    # Results at or above it are applied; below it they are shown as a suggestion.
+    confidence_threshold: float = Field(default=0.6, ge=0, le=1)
+    # "auto" prefers the vector method once this many resolved tickets are indexed.
+    min_history: int = Field(default=200, ge=1, le=1_000_000)
+    # The Anthropic model; empty: the deployment's default (MSPDESK_ANTHROPIC_MODEL).
+    llm_model: str | None = Field(default=None, max_length=100)
+
+
 class MspSettings(Model):
     name: Name = "Our MSP"
     time_zone: str = "Europe/London"
     phone_region: str = Field(default="GB", min_length=2, max_length=2)
     ticket_token_prefix: str = Field(default="#", max_length=10)
+    triage: TriageSettings = Field(default_factory=TriageSettings)
     version: int = 1
 
 
@@ -108,7 +123,8 @@ class PortalBranding(Model):
     logo_url: str | None = Field(default=None, max_length=2000)
     primary_colour: str = "#1f6feb"
     accent_colour: str = "#0d1117"
-    host: str | None = Field(default=None, max_length=253)
+    # The portal's own host name (support.client.example): the portal brands itself by it.
+    host: Domain | None = None
 
     @field_validator("primary_colour", "accent_colour")
     @classmethod
@@ -182,6 +198,8 @@ class AgentFields(Model):
     team_ids: list[Id] = Field(default_factory=list)
     skills: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(default_factory=list)
     active: bool = True
+    # Away (leave, off shift): skill-based routing passes them over; they keep their tickets.
+    available: bool = True
 
     @field_validator("role")
     @classmethod
@@ -467,6 +485,7 @@ class Ticket(Model):
     team_id: Id | None = None
     agent_id: Id | None = None
     source: TicketSource = TicketSource.AGENT
+    request_type: RequestType = RequestType.INCIDENT
     contract_id: Id | None = None
     sla: TicketSla = Field(default_factory=TicketSla)
     first_response_at: datetime | None = None

@@ -43,11 +43,18 @@ def main(argv: list[str] | None = None) -> None:
             summary = seed_demo(stack.deps)
         print(f"Seeded the demo MSP: {summary}", flush=True)
     arm_open_tickets(stack, sla_timers)
+    from mspdesk.local.triage import index_history
+
+    indexed = index_history()
+    print(f"Triage: {indexed.count} resolved tickets indexed", flush=True)
 
     from functions.api.app import create_app
     from mspdesk.local.stack import invoke
 
     app = create_app(stack.settings, stack.deps)
+    from mspdesk.local.web import WEB_DIST, mount_web
+
+    mount_web(app, WEB_DIST)  # the console at /, the portal at /portal/ (`make web` builds them)
     from mspdesk.local.smtp import start_local_smtp
     from mspdesk.local.stack import free_port
 
@@ -97,6 +104,7 @@ def _banner(stack: LocalStack, host: str, port: int, restored: bool, smtp_port: 
     lines = [
         "",
         "mspdesk is running locally" + (" (state restored from .local/)" if restored else ""),
+        f"  Console      {base}/   (portal: {base}/portal/)",
         f"  API          {base}/api   (OpenAPI: {base}/openapi.json, docs: {base}/docs)",
         f"  Portal API   {base}/portal/api",
         f'  Demo logins  {base}/api/dev/accounts ; POST {base}/api/dev/token {{"email": ...}}',

@@ -2169,9 +2169,35 @@ def _seed_reference(deps: Deps, today: date) -> tuple[_Ids, int]:
         for key, fields in calendar_fields(today).items()
     }
     plans = {key: create(kinds.SLA_PLANS, fields.model_dump()) for key, fields in SLA_PLANS.items()}
+    for rule in routing_rules(teams):
+        create(kinds.ROUTING_RULES, rule)
     ids = _Ids(teams, agents, categories, calendars, plans, {}, {}, {})
     assets = sum(_seed_client(admin, c, ids, today) for c in CLIENTS)
     return ids, assets
+
+
+def routing_rules(teams: dict[str, str]) -> list[dict[str, Any]]:
+    """The demo MSP's routing rules: what it wants settled whatever AI thinks."""
+    return [
+        {
+            "name": "Outages go to Infrastructure at P1",
+            "order": 10,
+            "conditions": {"keywords": ["server down", "internet down", "all users", "outage"]},
+            "actions": {"team_id": teams["infrastructure"], "priority": "P1"},
+        },
+        {
+            "name": "Phishing to a security specialist",
+            "order": 20,
+            "conditions": {"keywords": ["phishing", "suspicious email", "hacked"]},
+            "actions": {"required_skill": "phishing", "priority": "P2"},
+        },
+        {
+            "name": "New starters are service requests for onboarding",
+            "order": 30,
+            "conditions": {"keywords": ["new starter", "new joiner"]},
+            "actions": {"team_id": teams["service_desk"], "required_skill": "onboarding"},
+        },
+    ]
 
 
 def _seed_client(admin: AdminService, client: ClientSpec, ids: _Ids, today: date) -> int:

@@ -117,6 +117,9 @@ class LocalStack:
 
         # The mail bucket, the ingest DLQ and the SES sender (infra/components/mail.py).
         prepare_local_mail(self.settings)
+        from mspdesk.local.triage import prepare_local_triage
+
+        prepare_local_triage(self.settings)
 
     # --- state ------------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from mspdesk.domain.models import (
 )
 from mspdesk.domain.phone import to_e164
 from mspdesk.domain.scope import Scope
+from mspdesk.domain.triage import RoutingRuleFields
 from mspdesk.services.deps import Deps
 from mspdesk.store import entities as kinds
 from mspdesk.store.dynamo import Page
@@ -59,6 +60,7 @@ MANAGED: tuple[Managed, ...] = (
     Managed(kinds.CALENDARS, CalendarFields, "cal", "calendars", "Calendar"),
     Managed(kinds.CONTRACTS, ContractFields, "con", "contracts", "Contract"),
     Managed(kinds.ASSETS, AssetFields, "asset", "assets", "Asset"),
+    Managed(kinds.ROUTING_RULES, RoutingRuleFields, "rule", "routing-rules", "RoutingRule"),
 )
 BY_PATH = {m.path: m for m in MANAGED}
 BY_KIND = {m.kind.name: m for m in MANAGED}
@@ -220,6 +222,18 @@ class AdminService:
                 check()
         for i, team_id in enumerate(data.get("team_ids") or []):
             must_exist(kinds.TEAMS, team_id, f"team_ids.{i}")
+        if isinstance(fields, RoutingRuleFields):
+            self._check_rule(fields, must_exist)
+
+    @staticmethod
+    def _check_rule(rule: RoutingRuleFields, must_exist: Callable[..., None]) -> None:
+        for i, client_id in enumerate(rule.conditions.client_ids):
+            must_exist(kinds.CLIENTS, client_id, f"conditions.client_ids.{i}")
+        for i, category_id in enumerate(rule.conditions.category_ids):
+            must_exist(kinds.CATEGORIES, category_id, f"conditions.category_ids.{i}")
+        must_exist(kinds.TEAMS, rule.actions.team_id, "actions.team_id")
+        must_exist(kinds.AGENTS, rule.actions.agent_id, "actions.agent_id")
+        must_exist(kinds.CATEGORIES, rule.actions.category_id, "actions.category_id")
 
     def _check_not_own_ancestor(self, category_id: str, parent_id: str | None) -> None:
         """A category may not sit under itself, however far up: the tree would never end."""

@@ -16,6 +16,7 @@ from mspdesk.domain.enums import (
     ActionKind,
     PresenceActivity,
     Priority,
+    RequestType,
     Role,
     TicketSource,
     TicketStatus,
@@ -47,6 +48,7 @@ from mspdesk.domain.models import (
 )
 from mspdesk.domain.scope import Scope
 from mspdesk.domain.sla import compute_sla
+from mspdesk.domain.triage import TRIAGED_FIELDS, TriageRecord
 from mspdesk.services.deps import Deps
 from mspdesk.store import entities as kinds
 from mspdesk.store.dynamo import Page, QueueFilter
@@ -68,6 +70,7 @@ class TicketInput(Model):
     category_id: Id | None = None
     team_id: Id | None = None
     agent_id: Id | None = None
+    request_type: RequestType | None = None
 
 
 class TicketPatch(Model):
@@ -105,6 +108,7 @@ class TicketDetail:
     time_entries: list[TimeEntry]
     presence: list[Presence]
     context: ContextPanel | None
+    triage: TriageRecord | None = None
 
 
 def _author(scope: Scope) -> Author:
@@ -188,6 +192,7 @@ class TicketService:
             team_id=data.team_id if scope.is_staff else None,
             agent_id=data.agent_id if scope.is_staff else None,
             source=source,
+            request_type=data.request_type or RequestType.INCIDENT,
             contract_id=contract.id if contract else None,
             status_history=[StatusChange(status=TicketStatus.NEW, at=now)],
             created_at=now,
@@ -207,7 +212,13 @@ class TicketService:
         existing = store.create_ticket(ticket, [first], idempotency_claim=claim)
         if existing is not None:  # a retry of a request that already created its ticket
             return store.get_ticket(existing, scope, consistent=True)
-        self._publish("TicketCreated", ticket, {"source": source.value})
+        # Triage leaves alone what the person raising the ticket chose.
+        chosen = (
+            sorted(f for f in TRIAGED_FIELDS if getattr(data, f) is not None)
+            if scope.is_staff
+            else []
+        )
+        self._publish("TicketCreated", ticket, {"source": source.value, "chosen": chosen})
         return ticket
 
     def _check_assignment(
@@ -262,7 +273,10 @@ class TicketService:
         self._publish(
             "TicketUpdated",
             changed,
-            {"changes": {k: (str(v) if v is not None else None) for k, v in changes.items()}},
+            {
+                "changes": {k: (str(v) if v is not None else None) for k, v in changes.items()},
+                "by": scope.principal_id,
+            },
         )
         return changed
 
@@ -400,6 +414,7 @@ class TicketService:
             record.time_entries,
             record.presence,
             context,
+            record.triage,
         )
 
     def _panel_entities(

@@ -11,13 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from mspdesk.domain.calls import Call, CallProvider, CallState
 from mspdesk.domain.errors import VersionConflict
 from mspdesk.store import table
 from mspdesk.store.codec import Item, item, load, s, text
-from mspdesk.store.dynamo import MAX_PAGE, DynamoStore, Page, conditional_failed
+from mspdesk.store.dynamo import MAX_PAGE, DynamoStore, Page
 
 CALL_SK = "CALL"
 UNMATCHED = "CALLS#unmatched"
@@ -71,20 +69,11 @@ class CallStore:
 
     def save(self, call: Call, expected_version: int) -> None:
         """Replace the call if nobody changed it since `expected_version`."""
-        try:
-            self.db.put_item(
-                TableName=self.table_name,
-                Item=call_item(call),
-                ConditionExpression="version = :v",
-                ExpressionAttributeValues={":v": {"N": str(expected_version)}},
-            )
-        except ClientError as error:
-            if not conditional_failed(error):
-                raise
+        if not self.store.put_versioned(call_item(call), expected_version):
             current = self.get(call.id, consistent=True)
             raise VersionConflict(
                 "call", call.id, expected_version, current.version if current else None
-            ) from error
+            )
 
     def recent(self, since: datetime, until: datetime, limit: int = 50) -> list[Call]:
         """AP13 for calls: those started in [since, until], newest first, at most `limit`."""

@@ -39,6 +39,7 @@ from mspdesk.domain.models import (
 )
 from mspdesk.domain.scope import Scope
 from mspdesk.domain.sla import next_sla_event
+from mspdesk.domain.triage import TriageRecord
 from mspdesk.store import table
 from mspdesk.store.codec import Item, decode_cursor, encode_cursor, item, load, n, s, text
 from mspdesk.store.entities import ASSETS, CLIENTS, CONTRACTS, EntityKind
@@ -109,6 +110,7 @@ class TicketRecord:
     actions: list[Action]
     time_entries: list[TimeEntry]
     presence: list[Presence]
+    triage: TriageRecord | None = None
 
 
 @dataclass
@@ -218,7 +220,8 @@ class DynamoStore:
 
     def query(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         response: dict[str, Any] = self.db.query(TableName=self.table_name, **kwargs)
-        self.reads.add(operation, int(response.get("ScannedCount", len(response["Items"]))))
+        read = response.get("ScannedCount", response.get("Count", len(response.get("Items", []))))
+        self.reads.add(operation, int(read))
         return response
 
     def query_all(self, operation: str, **kwargs: Any) -> Iterator[Item]:
@@ -348,6 +351,10 @@ class DynamoStore:
                 out[(f"DOMAIN#{domain}", "DOMAIN")] = item(
                     {"owner_kind": "client", "owner_id": entity.id, "client_id": entity.id}
                 )
+            if entity.branding.host:
+                out[(f"PORTAL_HOST#{entity.branding.host}", "PORTAL_HOST")] = item(
+                    {"owner_kind": "client", "owner_id": entity.id, "client_id": entity.id}
+                )
         elif isinstance(entity, Agent):
             out[(f"EMAIL#{entity.email}", "EMAIL")] = item(
                 {"owner_kind": "agent", "owner_id": entity.id}
@@ -378,7 +385,7 @@ class DynamoStore:
                 "TableName": self.table_name,
                 "Item": {table.PK: s(pk), table.SK: s(sk), **attrs},
             }
-            if sk in ("EMAIL", "DOMAIN"):
+            if sk in ("EMAIL", "DOMAIN", "PORTAL_HOST"):
                 put["ConditionExpression"] = "attribute_not_exists(pk)"
                 unique_keys.append(pk.split("#", 1)[1])
             operations.append({"Put": put})
@@ -572,6 +579,14 @@ class DynamoStore:
         )
         return text(found, "owner_id") if found else None
 
+    def client_id_by_portal_host(self, host: str) -> str | None:
+        """The client whose portal answers on this host name."""
+        found = self.get_raw(
+            "by_portal_host",
+            {table.PK: s(f"PORTAL_HOST#{host.strip().lower()}"), table.SK: s("PORTAL_HOST")},
+        )
+        return text(found, "owner_id") if found else None
+
     def end_users_by_phone(self, e164: str) -> list[Principal]:
         """AP6: end-users with this number (a shared line may have several)."""
         return [
@@ -718,6 +733,7 @@ class DynamoStore:
         actions: list[Action] = []
         entries: list[TimeEntry] = []
         presence: list[Presence] = []
+        triage: TriageRecord | None = None
         for raw in self.query_all(
             "ticket_record",
             KeyConditionExpression="pk = :p",
@@ -735,9 +751,11 @@ class DynamoStore:
                 seen = load(Presence, raw)
                 if seen.expires_at > now:  # TTL deletion lags; expired presence is gone
                     presence.append(seen)
+            elif sk == "TRIAGE":
+                triage = load(TriageRecord, raw)
         if ticket is None or not scope.covers(ticket.client_id):
             raise TicketNotFound(number)
-        return TicketRecord(ticket, actions, entries, presence)
+        return TicketRecord(ticket, actions, entries, presence, triage)
 
     def queue(
         self, scope: Scope, filters: QueueFilter, limit: int = 25, cursor: str | None = None
@@ -907,6 +925,21 @@ class DynamoStore:
         return out
 
     # --- message ids (AP8), presence (AP12), time entries (AP9) -----------------------------
+
+    def put_versioned(self, raw: Item, expected_version: int) -> bool:
+        """Replace an item nobody changed since `expected_version`; False when someone did."""
+        try:
+            self.db.put_item(
+                TableName=self.table_name,
+                Item=raw,
+                ConditionExpression="version = :v",
+                ExpressionAttributeValues={":v": n(expected_version)},
+            )
+        except ClientError as error:
+            if conditional_failed(error):
+                return False
+            raise
+        return True
 
     def put_new(self, raw: Item) -> bool:
         """Put an item that must not exist yet; False when it does (a retry, a duplicate)."""

@@ -19,6 +19,7 @@ from mspdesk.domain.models import (
     Stored,
     Team,
 )
+from mspdesk.domain.triage import RoutingRule
 
 E = TypeVar("E", bound=Stored)
 
@@ -60,6 +61,12 @@ CONTRACTS = EntityKind(
     sort_key=lambda c: f"{c.starts_on.isoformat()}#{c.id}",
 )
 ASSETS = EntityKind("asset", Asset, owned_by_client=True)
+# In the order they run.
+ROUTING_RULES = EntityKind(
+    "routing_rule",
+    RoutingRule,
+    sort_key=lambda r: f"{r.order:07d}#{r.name.lower()}#{r.id}",
+)
 
 ALL_KINDS: dict[str, EntityKind[Stored]] = {
     kind.name: kind  # type: ignore[misc]
@@ -74,5 +81,6 @@ ALL_KINDS: dict[str, EntityKind[Stored]] = {
         CALENDARS,
         CONTRACTS,
         ASSETS,
+        ROUTING_RULES,
     )
 }

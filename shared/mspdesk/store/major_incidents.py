@@ -61,23 +61,14 @@ class IncidentStore:
         )
 
     def save(self, incident: MajorIncident, expected_version: int) -> None:
-        try:
-            self.db.put_item(
-                TableName=self.table_name,
-                Item=_incident_item(incident),
-                ConditionExpression="version = :v",
-                ExpressionAttributeValues={":v": n(expected_version)},
-            )
-        except ClientError as error:
-            if not conditional_failed(error):
-                raise
+        if not self.store.put_versioned(_incident_item(incident), expected_version):
             current = self.get(incident.id, consistent=True)
             raise VersionConflict(
                 "major_incident",
                 incident.id,
                 expected_version,
                 current.version if current else None,
-            ) from error
+            )
 
     def page(self, status: IncidentStatus, limit: int, cursor: str | None) -> Page[MajorIncident]:
         """Incidents of a status, newest first, cursor-paged."""

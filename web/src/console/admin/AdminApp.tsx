@@ -1,0 +1,383 @@
+// The admin screens (admins only), loaded on demand: reference data of every kind through one
+// list and one form, the MSP's settings (triage included) and billing.
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
+import { get, getAll, request } from "../../shared/api";
+import { message } from "../../shared/errors";
+import { followLink, navigate, useLocation } from "../../shared/router";
+import type { Named, Page } from "../../shared/types";
+import { nameOf, useDirectory } from "../directory";
+import { EntityForm } from "./EntityForm";
+import { type Choices, type FieldSpec, type Option, creatable } from "./form";
+import { BY_PATH, RESOURCES, type ResourceSpec } from "./resources";
+
+const Billing = lazy(() => import("./Billing"));
+
+type Json = Record<string, unknown>;
+
+/** Reference lists by admin path; clients, agents, teams and categories come from the
+ * console's directory, the rest are read when a form needs them. */
+function useReferences(wanted: readonly string[]): (ref: string) => Named[] {
+  const directory = useDirectory();
+  const [extra, setExtra] = useState<Record<string, Named[]>>({});
+  const key = wanted.join(",");
+  useEffect(() => {
+    const missing = key
+      .split(",")
+      .filter((r) => r && !["clients", "agents", "teams", "categories"].includes(r));
+    for (const ref of missing) {
+      void getAll<Named>(`/api/admin/${ref}`).then((all) =>
+        setExtra((old) => ({ ...old, [ref]: all.sort((a, b) => a.name.localeCompare(b.name)) })),
+      );
+    }
+  }, [key]);
+  return useCallback(
+    (ref: string): Named[] => {
+      if (ref === "clients") return directory.clients;
+      if (ref === "agents") return directory.agents;
+      if (ref === "teams") return directory.teams;
+      if (ref === "categories") return directory.categories;
+      return extra[ref] ?? [];
+    },
+    [directory, extra],
+  );
+}
+
+function refsOf(fields: readonly FieldSpec[]): string[] {
+  return [
+    ...new Set(fields.flatMap((f) => (f.choices && "ref" in f.choices ? [f.choices.ref] : []))),
+  ];
+}
+
+function optionsFrom(lookup: (ref: string) => Named[]) {
+  return (choices: Choices): readonly Option[] =>
+    "ref" in choices ? lookup(choices.ref).map((n) => ({ value: n.id, label: n.name })) : choices;
+}
+
+const SECTIONS: { path: string; title: string }[] = [
+  ...RESOURCES.map((r) => ({ path: r.path, title: r.title })),
+  { path: "settings", title: "Settings" },
+  { path: "billing", title: "Billing" },
+];
+
+export default function AdminApp() {
+  const { me } = useDirectory();
+  const location = useLocation();
+  const [path, query] = location.split("?") as [string, string | undefined];
+  const parts = path
+    .replace(/^\/admin\/?/, "")
+    .split("/")
+    .filter(Boolean);
+  const section = parts[0] ?? "";
+
+  if (me.role !== "admin") {
+    return (
+      <main className="page">
+        <h1>Admins only</h1>
+        <p>These screens need the admin role.</p>
+      </main>
+    );
+  }
+
+  let content: React.ReactNode;
+  const spec = BY_PATH.get(section);
+  if (section === "") content = <Overview />;
+  else if (section === "settings") content = <Settings />;
+  else if (section === "billing") {
+    content = (
+      <Suspense fallback={<p>Loading…</p>}>
+        <Billing />
+      </Suspense>
+    );
+  } else if (spec && parts[1] === "new") {
+    const client = new URLSearchParams(query ?? "").get("client_id");
+    content = <EditPage key={`new-${client ?? ""}`} spec={spec} id={null} clientId={client} />;
+  } else if (spec && parts[1]) content = <EditPage key={parts[1]} spec={spec} id={parts[1]} />;
+  else if (spec) content = <ListPage key={spec.path} spec={spec} query={query ?? ""} />;
+  else content = <h1>Not found</h1>;
+
+  return (
+    <div className="admin">
+      <nav className="admin-nav" aria-label="Admin">
+        {SECTIONS.map((s) => (
+          <a
+            key={s.path}
+            href={`/admin/${s.path}`}
+            onClick={followLink}
+            aria-current={s.path === section ? "page" : undefined}
+          >
+            {s.title}
+          </a>
+        ))}
+      </nav>
+      <main className="admin-main">{content}</main>
+    </div>
+  );
+}
+
+function Overview() {
+  return (
+    <>
+      <h1>Admin</h1>
+      <ul className="plain">
+        {SECTIONS.map((s) => (
+          <li key={s.path}>
+            <a href={`/admin/${s.path}`} onClick={followLink}>
+              {s.title}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
+function ListPage({ spec, query }: { spec: ResourceSpec; query: string }) {
+  const { clients } = useDirectory();
+  const clientId =
+    new URLSearchParams(query).get("client_id") ??
+    (spec.perClient ? (clients[0]?.id ?? null) : null);
+  const [items, setItems] = useState<Json[] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const refs = useMemo(() => refsOf(spec.fields), [spec]);
+  const lookup = useReferences(refs);
+  const name = useCallback(
+    (ref: string, id: unknown): string => (typeof id === "string" ? nameOf(lookup(ref), id) : "—"),
+    [lookup],
+  );
+
+  const load = useCallback(
+    async (after: string | null) => {
+      try {
+        const page = await get<Page<Json>>(`/api/admin/${spec.path}`, {
+          limit: 100,
+          cursor: after,
+          client_id: spec.perClient ? clientId : null,
+        });
+        setItems((old) => [...(after ? (old ?? []) : []), ...page.items]);
+        setCursor(page.next_cursor);
+        setError(null);
+      } catch (e) {
+        setError(message(e));
+      }
+    },
+    [spec, clientId],
+  );
+  useEffect(() => {
+    setItems(null);
+    void load(null);
+  }, [load]);
+
+  const newHref = `/admin/${spec.path}/new${spec.perClient && clientId ? `?client_id=${clientId}` : ""}`;
+  return (
+    <>
+      <header className="admin-head">
+        <h1>{spec.title}</h1>
+        <a className="button" href={newHref} onClick={followLink}>
+          New {spec.singular}
+        </a>
+      </header>
+      {spec.perClient && (
+        <label>
+          Client
+          <select
+            value={clientId ?? ""}
+            onChange={(e) => navigate(`/admin/${spec.path}?client_id=${e.target.value}`, true)}
+          >
+            {clients.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      {error && <p role="alert">{error}</p>}
+      {items === null ? (
+        <p>Loading…</p>
+      ) : items.length === 0 ? (
+        <p>None yet.</p>
+      ) : (
+        <table aria-label={spec.title}>
+          <thead>
+            <tr>
+              {spec.columns.map((c) => (
+                <th key={c.label} scope="col">
+                  {c.label}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((item) => (
+              <tr key={String(item.id)}>
+                {spec.columns.map((c, i) => (
+                  <td key={c.label}>
+                    {i === 0 ? (
+                      <a href={`/admin/${spec.path}/${String(item.id)}`} onClick={followLink}>
+                        {c.show(item, name)}
+                      </a>
+                    ) : (
+                      c.show(item, name)
+                    )}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {cursor && (
+        <button type="button" onClick={() => void load(cursor)}>
+          Load more
+        </button>
+      )}
+    </>
+  );
+}
+
+const DIRECTORY_KINDS = new Set(["clients", "agents", "teams", "categories"]);
+
+function EditPage({
+  spec,
+  id,
+  clientId = null,
+}: {
+  spec: ResourceSpec;
+  id: string | null;
+  clientId?: string | null;
+}) {
+  const directory = useDirectory();
+  const [entity, setEntity] = useState<Json | null>(
+    id === null ? { ...spec.defaults, ...(clientId ? { client_id: clientId } : {}) } : null,
+  );
+  const [error, setError] = useState<string | null>(null);
+  const lookup = useReferences(refsOf(spec.fields));
+  const url = `/api/admin/${spec.path}`;
+
+  useEffect(() => {
+    if (id === null) return;
+    get<Json>(`${url}/${id}`)
+      .then(setEntity)
+      .catch((e: unknown) => setError(message(e)));
+  }, [id, url]);
+
+  if (error) return <p role="alert">{error}</p>;
+  if (!entity) return <p>Loading…</p>;
+  const title =
+    id === null
+      ? `New ${spec.singular}`
+      : `${spec.singular[0]?.toUpperCase()}${spec.singular.slice(1)}: ${String(entity.name ?? id)}`;
+  const listHref = `/admin/${spec.path}${spec.perClient && entity.client_id ? `?client_id=${String(entity.client_id)}` : ""}`;
+
+  return (
+    <>
+      <p>
+        <a href={listHref} onClick={followLink}>
+          ← {spec.title}
+        </a>
+      </p>
+      <h1>{title}</h1>
+      <EntityForm
+        label={title}
+        fields={spec.fields}
+        base={entity}
+        creating={id === null}
+        options={optionsFrom(lookup)}
+        reload={id === null ? undefined : () => get<Json>(`${url}/${id}`)}
+        save={async (next, base) => {
+          if (id === null) {
+            return request<Json>("POST", url, { body: creatable(next) });
+          }
+          const changed: Json = {};
+          for (const [key, value] of Object.entries(next)) {
+            if (JSON.stringify(value) !== JSON.stringify(base[key])) changed[key] = value;
+          }
+          return request<Json>("PATCH", `${url}/${id}`, {
+            body: changed,
+            headers: { "If-Match": `"${String(base.version)}"` },
+          });
+        }}
+        onSaved={(saved) => {
+          if (DIRECTORY_KINDS.has(spec.path)) void directory.reload();
+          if (id === null) navigate(`/admin/${spec.path}/${String(saved.id)}`, true);
+        }}
+      />
+    </>
+  );
+}
+
+const SETTINGS_FIELDS: FieldSpec[] = [
+  { path: "name", label: "MSP name", kind: "text", required: true },
+  { path: "time_zone", label: "Time zone", kind: "text", required: true },
+  {
+    path: "phone_region",
+    label: "Phone region",
+    kind: "text",
+    required: true,
+    help: "Two letters: how national numbers are read (GB).",
+  },
+  { path: "ticket_token_prefix", label: "Ticket number prefix in mail subjects", kind: "text" },
+  {
+    path: "triage.mode",
+    section: "Triage",
+    label: "Triage method",
+    kind: "select",
+    required: true,
+    choices: [
+      {
+        value: "auto",
+        label: "Automatic (similar tickets once there is history, else the language model)",
+      },
+      { value: "vector", label: "Similar past tickets" },
+      { value: "llm", label: "Language model" },
+    ],
+  },
+  {
+    path: "triage.confidence_threshold",
+    label: "Apply triage by itself from confidence",
+    kind: "float",
+    help: "0 to 1; below it triage only suggests.",
+  },
+  {
+    path: "triage.min_history",
+    label: "Resolved tickets needed before similar-ticket triage",
+    kind: "number",
+  },
+  {
+    path: "triage.llm_model",
+    label: "Language model",
+    kind: "text",
+    nullable: true,
+    placeholder: "the deployment's default",
+  },
+];
+
+function Settings() {
+  const [settings, setSettings] = useState<Json | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    get<Json>("/api/admin/settings")
+      .then(setSettings)
+      .catch((e: unknown) => setError(message(e)));
+  }, []);
+  if (error) return <p role="alert">{error}</p>;
+  if (!settings) return <p>Loading…</p>;
+  return (
+    <>
+      <h1>Settings</h1>
+      <EntityForm
+        label="MSP settings"
+        fields={SETTINGS_FIELDS}
+        base={settings}
+        creating={false}
+        options={(choices) => ("ref" in choices ? [] : choices)}
+        reload={() => get<Json>("/api/admin/settings")}
+        // The settings are replaced whole; the version read goes in the body.
+        save={(next, base) =>
+          request<Json>("PUT", "/api/admin/settings", { body: { ...next, version: base.version } })
+        }
+      />
+    </>
+  );
+}
