@@ -97,16 +97,7 @@ class BillingService:
 
     def _context(self, client_id: str) -> _Context:
         store = self._d.store
-        contracts: list[Contract] = []
-        cursor = None
-        while True:
-            page = store.list_entities(
-                kinds.CONTRACTS, Scope.system(), client_id, limit=100, cursor=cursor
-            )
-            contracts += page.items
-            cursor = page.next_cursor
-            if not cursor:
-                break
+        contracts = list(store.every_entity(kinds.CONTRACTS, client_id))
         # Newest start first: the contract in force on a day is the first that covers it.
         contracts.sort(key=lambda c: (c.starts_on, c.id), reverse=True)
         return _Context(ZoneInfo(store.get_settings().time_zone), contracts)

@@ -120,15 +120,7 @@ class CallService:
 
     def _agents(self) -> list[Agent]:
         def read() -> list[Agent]:
-            agents: list[Agent] = []
-            cursor = None
-            for _ in range(10):  # at most 1,000 agents: more is not one MSP's desk
-                page = self._d.store.list_entities(kinds.AGENTS, Scope.system(), None, 100, cursor)
-                agents += [a for a in page.items if a.active]
-                cursor = page.next_cursor
-                if not cursor:
-                    break
-            return agents
+            return [a for a in self._d.store.every_entity(kinds.AGENTS) if a.active]
 
         found: list[Agent] = self._cached("agents", read)
         return found

@@ -3,7 +3,6 @@ call from a switchboard finds its client), extensions to agents and dialled numb
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, TypeVar
 
 from mspdesk.domain.calls import CtiDirectory
@@ -48,22 +47,13 @@ class CtiDirectoryService:
         written before the index existed); reads each listing page by page."""
         require_admin(scope)
         counts = {"clients": 0, "sites": 0, "changed": 0}
-        for client in self._every(kinds.CLIENTS):
+        for client in self._d.store.every_entity(kinds.CLIENTS):
             counts["clients"] += 1
             counts["changed"] += self.index_client(client.id)
-            for site in self._every(kinds.SITES, client.id):
+            for site in self._d.store.every_entity(kinds.SITES, client.id):
                 counts["sites"] += 1
                 counts["changed"] += self.index_site(site.id)
         return counts
-
-    def _every(self, kind: EntityKind[E], client_id: str | None = None) -> Iterator[E]:
-        cursor = None
-        while True:
-            page = self._d.store.list_entities(kind, Scope.system(), client_id, 100, cursor)
-            yield from page.items
-            cursor = page.next_cursor
-            if not cursor:
-                return
 
     # --- extensions and dialled numbers ------------------------------------------------------
 

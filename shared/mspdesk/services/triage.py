@@ -165,13 +165,11 @@ class TriageService:
         first = choose_method(settings, self._vectors.state().count, llm_ready)
         for method in fallback_order(first):
             try:
-                found = self._propose(method, facts, context, llm_ready)
+                proposal = self._propose(method, facts, context, llm_ready)
             except TriageUnavailable as error:
                 fallbacks.append(f"{method.value}: {error}")
                 continue
-            if found is not None:
-                proposal = found
-                break
+            break
         # A category from AI brings in the rules written for that category.
         settled = apply_rules(
             context.rules, facts, context.loads, proposal.fields.get("category_id"), settled
@@ -216,7 +214,7 @@ class TriageService:
 
     def _propose(
         self, method: TriageMethod, facts: TicketFacts, context: TriageContext, llm_ready: bool
-    ) -> Proposal | None:
+    ) -> Proposal:
         if method is TriageMethod.VECTOR:
             return self._vector(facts, context)
         if method is TriageMethod.LLM:
@@ -234,7 +232,7 @@ class TriageService:
             )
         return Proposal(TriageMethod.RULES)
 
-    def _vector(self, facts: TicketFacts, context: TriageContext) -> Proposal | None:
+    def _vector(self, facts: TicketFacts, context: TriageContext) -> Proposal:
         neighbours = self._vectors.neighbours(facts.text, NEIGHBOURS)
         if not neighbours:
             raise TriageUnavailable("no resolved tickets indexed yet")
@@ -268,12 +266,11 @@ class TriageService:
 
     def _context(self, ticket: Ticket) -> TriageContext:
         store = self._d.store
-        every = self._store.every
         # The reference lists side by side: each is a Query, and a ticket waits for all.
-        agents = _POOL.submit(every, kinds.AGENTS)
-        teams = _POOL.submit(every, kinds.TEAMS)
-        categories = _POOL.submit(every, kinds.CATEGORIES)
-        rules = _POOL.submit(every, kinds.ROUTING_RULES)
+        agents = _POOL.submit(lambda: list(store.every_entity(kinds.AGENTS)))
+        teams = _POOL.submit(lambda: list(store.every_entity(kinds.TEAMS)))
+        categories = _POOL.submit(lambda: list(store.every_entity(kinds.CATEGORIES)))
+        rules = _POOL.submit(lambda: list(store.every_entity(kinds.ROUTING_RULES)))
         client = store.find_entity(kinds.CLIENTS, ticket.client_id)
         end_user = (
             store.find_entity(kinds.END_USERS, ticket.end_user_id) if ticket.end_user_id else None

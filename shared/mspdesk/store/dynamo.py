@@ -497,6 +497,17 @@ class DynamoStore:
         )
         return Page([load(kind.model, r) for r in raw], next_cursor)
 
+    def every_entity(self, kind: EntityKind[E], client_id: str | None = None) -> Iterator[E]:
+        """Every entity of a kind (of one client, for client-owned kinds), page by page: for
+        the desk's own jobs, which see every client."""
+        cursor: str | None = None
+        while True:
+            page = self.list_entities(kind, Scope.system(), client_id, MAX_PAGE, cursor)
+            yield from page.items
+            cursor = page.next_cursor
+            if not cursor:
+                return
+
     def contract_in_force(self, client_id: str, day: date) -> Contract | None:
         """AP10: the newest-starting contract of the client that is in force on `day`."""
         for raw in self.query_all(

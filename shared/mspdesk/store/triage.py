@@ -19,13 +19,11 @@ from pydantic import Field
 from mspdesk.domain.enums import ActionKind, TicketStatus
 from mspdesk.domain.errors import VersionConflict
 from mspdesk.domain.models import Action, Model, Stored, Ticket, utcnow
-from mspdesk.domain.scope import Scope
 from mspdesk.domain.triage import TriageRecord
 from mspdesk.store import entities as kinds
 from mspdesk.store import table
 from mspdesk.store.codec import Item, item, load, s
-from mspdesk.store.dynamo import LOAD_ONLY, MAX_PAGE, DynamoStore
-from mspdesk.store.entities import EntityKind
+from mspdesk.store.dynamo import LOAD_ONLY, DynamoStore
 
 E = TypeVar("E", bound=Stored)
 
@@ -120,17 +118,6 @@ class TriageStore:
 
     # --- what triage reads besides the ticket -------------------------------------------------
 
-    def every(self, kind: EntityKind[E]) -> list[E]:
-        """Every entity of an MSP-wide kind (agents, teams, categories, rules): a few pages."""
-        found: list[E] = []
-        cursor: str | None = None
-        while True:
-            page = self.store.list_entities(kind, Scope.system(), None, MAX_PAGE, cursor)
-            found.extend(page.items)
-            cursor = page.next_cursor
-            if cursor is None:
-                return found
-
     def open_tickets_of(self, agent_id: str) -> int:
         """AP2 by assignee, counted: the agent's load for skill-based routing."""
         total = 0
@@ -163,7 +150,7 @@ class TriageStore:
 
     def resolved_tickets(self) -> Iterator[Ticket]:
         """Every resolved or closed ticket, client by client (AP3): the history to index."""
-        for client in self.every(kinds.CLIENTS):
+        for client in self.store.every_entity(kinds.CLIENTS):
             for raw in self.store.query_all(
                 "client_history",
                 IndexName=table.BY_OWNER.name,

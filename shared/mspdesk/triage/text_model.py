@@ -138,7 +138,8 @@ def _tfidf(counts: _Csr, idf: Reals) -> _Csr:
 
 def _unit_rows(matrix: Floats) -> Floats:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.where(norms > 0, norms, 1.0)
+    unit: Floats = matrix / np.where(norms > 0, norms, 1.0)
+    return unit
 
 
 def _orthonormal_rows(m: Floats) -> Floats:
@@ -337,9 +338,9 @@ class TextModel:
         x = _tfidf(counts, idf)
 
         categories = sorted({label for label in kept_labels if label is not None})
-        weights = np.zeros((0, len(vocabulary)))
-        bias = np.zeros(0)
-        term_weights = np.ones(len(vocabulary))
+        weights: Floats = np.zeros((0, len(vocabulary)))
+        bias: Floats = np.zeros(0)
+        term_weights: Floats = np.ones(len(vocabulary))
         if len(categories) >= 2:
             labelled = np.array(
                 [i for i, label in enumerate(kept_labels) if label is not None], dtype=np.int64
