@@ -97,7 +97,9 @@ class MspdeskStack(Stack):
             identity=self.identity,
             access_logs=self.mail.access_logs,
             screen_pops=self.cti.stage,
+            browser_uploads=True,
         )
+        self.mail.serve_files(api_function, self.web.origins)
         # Last: a consumer may be a function defined above (the SLA monitor, say).
         self.events.route(self.functions, routes)
 

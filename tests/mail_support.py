@@ -193,7 +193,7 @@ def mail_desk(deps: Deps, settings: Settings, **mail: Any) -> Iterator[MailDesk]
     sender = f"support@{unique('desk')}.example"
     ses.verify_email_identity(EmailAddress=sender)
     config = MailSettings(mail_bucket=bucket, mail_from=sender, **mail)
-    outbound = OutboundMail(deps, config, SesMailSender(ses, "eu-west-2"))
+    outbound = OutboundMail(deps, config, SesMailSender(ses, "eu-west-2"), files=S3Blobs(s3))
 
     def deliver(consumer: str, event: dict[str, Any]) -> None:
         assert consumer == "mail_outbound"

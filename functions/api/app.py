@@ -7,11 +7,13 @@ from fastapi import FastAPI
 from functions.api import (
     errors,
     routes_admin,
+    routes_attachments,
     routes_billing,
     routes_cti,
     routes_dev,
     routes_mail,
     routes_portal,
+    routes_reference,
     routes_tickets,
     routes_timers,
     routes_triage,
@@ -41,9 +43,12 @@ def create_app(settings: Settings, deps: Deps) -> FastAPI:
     app.include_router(routes_tickets.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_portal.router)
+    app.include_router(routes_attachments.agent_router)
+    app.include_router(routes_attachments.portal_router)
     app.include_router(routes_timers.router)
     app.include_router(routes_billing.router)
     app.include_router(routes_triage.router)
+    app.include_router(routes_reference.router)
     routes_cti.install(app, settings, deps)
     routes_mail.install(app, settings, deps)
     if settings.local_mode:

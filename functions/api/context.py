@@ -12,7 +12,10 @@ from functions.api.errors import PreconditionRequired
 from mspdesk.config import Settings
 from mspdesk.domain.errors import Forbidden, InvalidInput, NotFound
 from mspdesk.domain.scope import Scope
+from mspdesk.mail_config import mail_settings
+from mspdesk.mail_runtime import attachment_service
 from mspdesk.services.admin import AdminService
+from mspdesk.services.attachments import AttachmentService
 from mspdesk.services.deps import Deps
 from mspdesk.services.tickets import TicketService
 
@@ -24,15 +27,18 @@ class Services:
     auth: Authenticator
     tickets: TicketService
     admin: AdminService
+    attachments: AttachmentService
 
     @classmethod
     def build(cls, settings: Settings, deps: Deps) -> Services:
+        attachments = attachment_service(settings, mail_settings(), deps)
         return cls(
             settings=settings,
             deps=deps,
             auth=Authenticator(settings, deps.store),
-            tickets=TicketService(deps),
+            tickets=TicketService(deps, attachments),
             admin=AdminService(deps),
+            attachments=attachments,
         )
 
 

@@ -10,7 +10,7 @@ import secrets
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, WebSocket
+from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, Response, WebSocket
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect
@@ -23,7 +23,13 @@ from mspdesk.cti_runtime import CtiContext
 from mspdesk.domain.call_scripts import CallScript, CallScriptFields
 from mspdesk.domain.calls import Call, CtiDirectory
 from mspdesk.domain.cti_signing import REPLAY_SECONDS, SIGNATURE_HEADER, TIMESTAMP_HEADER
-from mspdesk.domain.major_incidents import IncidentStatus, MajorIncident, ProblemLinks
+from mspdesk.domain.major_incidents import (
+    IncidentStatus,
+    MajorIncident,
+    ProblemLinks,
+    ProblemSummary,
+    TicketProblem,
+)
 from mspdesk.services.calls import CallPatch, ScriptAnswers
 from mspdesk.services.deps import Deps
 from mspdesk.services.problems import LinkInput, ProblemInput
@@ -56,6 +62,11 @@ class CallPage(BaseModel):
 
 class IncidentPage(BaseModel):
     items: list[MajorIncident]
+    next_cursor: str | None = None
+
+
+class ProblemPage(BaseModel):
+    items: list[ProblemSummary]
     next_cursor: str | None = None
 
 
@@ -144,6 +155,19 @@ def raise_problem(data: ProblemInput, cti: Cti, scope: Staff) -> ProblemLinks:
     return cti.problems.raise_problem(scope, data)
 
 
+@router.get("/problems", response_model=ProblemPage)
+def problems(cti: Cti, scope: Staff, limit: Limit = 25, cursor: Cursor = None) -> ProblemPage:
+    """Problem tickets, newest first, with the number of tickets linked to each."""
+    page = cti.problems.page(scope, limit, cursor)
+    return ProblemPage(items=page.items, next_cursor=page.next_cursor)
+
+
+@router.get("/tickets/{number}/problem", response_model=TicketProblem)
+def ticket_problem(number: Number, cti: Cti, scope: Staff) -> TicketProblem:
+    """Whether the ticket is a Problem (with its links) or is linked to one."""
+    return cti.problems.of_ticket(scope, number)
+
+
 @router.get("/problems/{number}", response_model=ProblemLinks)
 def problem(number: Number, cti: Cti, scope: Staff) -> ProblemLinks:
     return cti.problems.get(scope, number)
@@ -190,6 +214,18 @@ def replace_call_script(
     if_match: Annotated[str | None, Header()] = None,
 ) -> CallScript:
     return cti.scripts.replace(scope, script_id, data, if_match_version(if_match))
+
+
+@admin_router.delete("/call-scripts/{script_id}", status_code=204, response_class=Response)
+def delete_call_script(
+    script_id: ScriptId,
+    cti: Cti,
+    scope: Staff,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Delete for good: calls keep their answers' transcript on their tickets."""
+    cti.scripts.delete(scope, script_id, if_match_version(if_match))
+    return Response(status_code=204)
 
 
 @admin_router.get("/cti/directory", response_model=CtiDirectory)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from functions.api.context import EndUserScope, Svc
 from functions.api.schemas import (
+    AttachmentOut,
     PortalAction,
     PortalBrandingOut,
     PortalMe,
@@ -17,6 +18,7 @@ from functions.api.schemas import (
     PortalTicketDetail,
     PortalTicketPage,
 )
+from mspdesk.domain.attachments import MAX_PER_ACTION, UploadKey, attachments_of
 from mspdesk.domain.enums import Priority, RequestType, TicketSource, Visibility
 from mspdesk.domain.errors import InvalidInput, NotFound
 from mspdesk.domain.models import Action
@@ -35,10 +37,13 @@ class PortalTicketIn(BaseModel):
     priority: Priority | None = None
     # "I need something" (service_request) or "something is broken" (incident, the default).
     request_type: RequestType | None = None
+    # Keys of files uploaded first through POST /portal/api/attachments.
+    attachments: list[UploadKey] = Field(default_factory=list, max_length=MAX_PER_ACTION)
 
 
 class PortalReplyIn(BaseModel):
     body: str = Field(min_length=1, max_length=100_000)
+    attachments: list[UploadKey] = Field(default_factory=list, max_length=MAX_PER_ACTION)
 
 
 def _portal_action(action: Action) -> PortalAction:
@@ -48,6 +53,16 @@ def _portal_action(action: Action) -> PortalAction:
         from_support=action.author.kind != "end_user",
         body=action.body,
         created_at=action.created_at,
+        attachments=[
+            AttachmentOut(
+                index=index,
+                filename=found.filename,
+                content_type=found.content_type,
+                size=found.size,
+                available=found.key is not None,
+            )
+            for index, found in enumerate(attachments_of(action.meta))
+        ],
     )
 
 
@@ -113,6 +128,7 @@ def raise_ticket(
             body=data.body,
             priority=data.priority,
             request_type=data.request_type,
+            attachments=data.attachments,
         ),
         source=TicketSource.PORTAL,
         idempotency_key=idempotency_key,
@@ -132,6 +148,8 @@ def ticket(number: Number, svc: Svc, scope: EndUserScope) -> PortalTicketDetail:
 @router.post("/tickets/{number}/replies", status_code=201, response_model=PortalAction)
 def reply(number: Number, data: PortalReplyIn, svc: Svc, scope: EndUserScope) -> PortalAction:
     _, action = svc.tickets.add_action(
-        scope, number, ActionInput(body=data.body, visibility=Visibility.PUBLIC)
+        scope,
+        number,
+        ActionInput(body=data.body, visibility=Visibility.PUBLIC, attachments=data.attachments),
     )
     return _portal_action(action)

@@ -90,12 +90,45 @@ class TicketDetailOut(TicketOut):
         )
 
 
+class AttachmentOut(BaseModel):
+    """A file an action lists; `index` is how it is downloaded."""
+
+    index: int
+    filename: str
+    content_type: str
+    size: int
+    # False when the file was not kept (over the size limit): it is named, not downloadable.
+    available: bool
+
+
 class PortalAction(BaseModel):
     id: str
     author_name: str | None
     from_support: bool
     body: str
     created_at: datetime
+    attachments: list[AttachmentOut] = []
+
+
+class UploadOut(BaseModel):
+    """POST the file to `url` as multipart/form-data: every field of `fields`, then the file
+    as `file`; then name `key` in the ticket's or reply's `attachments`."""
+
+    key: str
+    url: str
+    fields: dict[str, str]
+    max_bytes: int
+    expires_at: datetime
+
+
+class DownloadOut(BaseModel):
+    """A link to the file that works for a few minutes, without the bearer token."""
+
+    url: str
+    filename: str
+    content_type: str
+    size: int
+    expires_at: datetime
 
 
 class PortalTicket(BaseModel):

@@ -16,6 +16,8 @@ recipient of the account's verified domains), `mail_retention_days` (default 730
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import CfnElement, CfnOutput, Duration, Stack, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
@@ -116,6 +118,7 @@ class DeskMail(Construct):
             "MSPDESK_INBOUND_PREFIX": INBOUND_PREFIX,
             "MSPDESK_ATTACHMENT_PREFIX": ATTACHMENT_PREFIX,
         }
+        self.environment = dict(environment)  # where files are: for the API too
         if self.mail_from:
             environment["MSPDESK_MAIL_FROM"] = str(self.mail_from)
         self.ingest: DeskFunction = functions.add(
@@ -145,6 +148,8 @@ class DeskMail(Construct):
         )
         if self.mail_from:
             self._allow_sending(self.outbound, str(self.mail_from))
+        # An agent's reply mails the files it carries.
+        self._grant_objects(self.outbound, "OutboundReadsFiles", read=f"{ATTACHMENT_PREFIX}*")
 
         self.rule_set = ses.ReceiptRuleSet(
             self,
@@ -170,29 +175,48 @@ class DeskMail(Construct):
         if self.ingest.dead_letter_queue is not None:
             CfnOutput(scope, "IngestDeadLetterQueueUrl", value=environment_dlq)
 
-    def _grant_objects(self, function: DeskFunction, name: str, *, read: str, write: str) -> None:
-        """GetObject on received mail, PutObject for attachments: only under their prefixes."""
-        policy = iam.Policy(
-            self,
-            name,
-            roles=[function.role],
-            statements=[
-                iam.PolicyStatement(
-                    actions=["s3:GetObject"], resources=[self.bucket.arn_for_objects(read)]
-                ),
+    def serve_files(self, api: DeskFunction, origins: Sequence[str]) -> None:
+        """The API's share of the bucket. It assigns unmatched mail (reads the raw mail, stores
+        its attachments) and signs browsers' uploads (a presigned POST under
+        attachments/uploads/) and downloads with its own role, so it holds the rights it hands
+        out. The web app's origins may POST to the bucket."""
+        for name, value in self.environment.items():
+            api.function.add_environment(name, value)
+        self._grant_objects(
+            api, "ApiReadsMail", read=f"{INBOUND_PREFIX}*", write=f"{ATTACHMENT_PREFIX}*"
+        )
+        self._grant_objects(api, "ApiSignsFiles", read=f"{ATTACHMENT_PREFIX}*")
+        self.bucket.add_cors_rule(
+            allowed_methods=[s3.HttpMethods.POST],
+            allowed_origins=list(origins),
+            allowed_headers=["*"],
+            max_age=3600,
+        )
+
+    def _grant_objects(
+        self, function: DeskFunction, name: str, *, read: str, write: str | None = None
+    ) -> None:
+        """GetObject (and HeadObject) under one prefix, PutObject under another: only there."""
+        statements = [
+            iam.PolicyStatement(
+                actions=["s3:GetObject"], resources=[self.bucket.arn_for_objects(read)]
+            )
+        ]
+        if write is not None:
+            statements.append(
                 iam.PolicyStatement(
                     actions=["s3:PutObject"], resources=[self.bucket.arn_for_objects(write)]
-                ),
-            ],
-        )
+                )
+            )
+        policy = iam.Policy(self, name, roles=[function.role], statements=statements)
         bucket = self._nag_arn()
-        for pattern in (read, write):
+        for pattern in dict.fromkeys(p for p in (read, write) if p is not None):
             acknowledge(
                 policy,
                 f"AwsSolutions-IAM5[Resource::{bucket}/{pattern}]",
-                "Object keys are made as mail arrives (SES names received mail, attachments "
-                "are keyed by the mail's Message-ID): the grant names the bucket and the "
-                "prefix; only the object is a wildcard.",
+                "Object keys are made as files arrive (SES names received mail, attachments "
+                "are keyed by the mail's Message-ID or an upload id): the grant names the "
+                "bucket and the prefix; only the object is a wildcard.",
             )
 
     def _nag_arn(self) -> str:

@@ -24,6 +24,8 @@ CLOUDFRONT, made in us-east-1) to attach.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,7 +74,8 @@ BOOTSTRAP_QUALIFIER_CONTEXT = "@aws-cdk/core:bootstrapQualifier"
 
 # CloudFront Functions, JavaScript runtime 2.0. Files (a dot in the last segment) and the API's
 # paths pass unchanged; any other path is a page of the console or, under /portal, the portal.
-VIEWER_REQUEST_JS = """\
+VIEWER_REQUEST_TEMPLATE = """\
+var PORTAL_HOSTS = __PORTAL_HOSTS__;
 function handler(event) {
   var request = event.request;
   var uri = request.uri;
@@ -84,11 +87,24 @@ function handler(event) {
   if (last.indexOf(".") !== -1) {
     return request;
   }
-  request.uri = (uri === "/portal" || uri.startsWith("/portal/"))
-    ? "/portal/index.html" : "/index.html";
+  var portal = uri === "/portal" || uri.startsWith("/portal/");
+  var host = request.headers && request.headers.host ? request.headers.host.value : "";
+  if (!portal && PORTAL_HOSTS.indexOf(host.toLowerCase()) !== -1) {
+    // A client's own portal host: its end-users never see the console's pages.
+    return {statusCode: 302, statusDescription: "Found",
+            headers: {location: {value: "/portal" + uri}}};
+  }
+  request.uri = portal ? "/portal/index.html" : "/index.html";
   return request;
 }
 """
+
+
+def viewer_request_js(portal_hosts: Sequence[str] = ()) -> str:
+    """The CloudFront Function: extension-less paths to the console's or the portal's page;
+    on a client's portal host, the console's paths to the portal."""
+    return VIEWER_REQUEST_TEMPLATE.replace("__PORTAL_HOSTS__", json.dumps(list(portal_hosts)))
+
 
 PLACEHOLDER_HTML = """\
 <!doctype html>
@@ -125,13 +141,20 @@ def site_sources(dist: Path) -> WebSite:
 class CustomDomain:
     name: str
     certificate_arn: str
+    # Clients' own portal host names (support.client.example): the certificate covers them.
+    portal_hosts: tuple[str, ...] = ()
 
 
 def custom_domain(node: Node) -> CustomDomain | None:
     name = str(node.try_get_context("web_domain") or "").strip().lower()
     certificate = str(node.try_get_context("web_certificate_arn") or "").strip()
+    portal_hosts = _context_names(node.try_get_context("portal_domains"))
     if bool(name) != bool(certificate):
         raise ValueError("web_domain and web_certificate_arn go together: give both or neither")
+    if portal_hosts and not name:
+        raise ValueError(
+            "portal_domains need web_domain and a web_certificate_arn that covers them all"
+        )
     if not name:
         return None
     if not certificate.startswith("arn:") or ":us-east-1:" not in certificate:
@@ -139,7 +162,14 @@ def custom_domain(node: Node) -> CustomDomain | None:
             f"web_certificate_arn {certificate!r}: CloudFront takes ACM certificates from "
             "us-east-1 only"
         )
-    return CustomDomain(name, certificate)
+    return CustomDomain(name, certificate, tuple(h for h in portal_hosts if h != name))
+
+
+def _context_names(value: object) -> list[str]:
+    """Host names from context: a list, or one comma-separated string (`-c a,b`)."""
+    items = value if isinstance(value, list) else str(value or "").split(",")
+    names = [str(item).strip().lower().rstrip(".") for item in items]
+    return list(dict.fromkeys(n for n in names if n))
 
 
 class DeskWeb(Construct):
@@ -153,6 +183,7 @@ class DeskWeb(Construct):
         identity: DeskIdentity,
         access_logs: s3.IBucket,
         screen_pops: apigwv2.WebSocketStage | None = None,
+        browser_uploads: bool = False,
         dist: Path = WEB_DIST,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -189,6 +220,11 @@ class DeskWeb(Construct):
         connect = ["'self'", sign_in]
         if screen_pops is not None:
             connect.append(f"wss://{_execute_api_host(stack, screen_pops.api.api_id)}")
+        if browser_uploads:
+            # Files go straight to the mail bucket (a presigned POST). Its name would make a
+            # cycle (the bucket's CORS names this distribution), so any bucket of the region:
+            # img-src already lets a page reach any https host.
+            connect.append(f"https://*.s3.{stack.region}.amazonaws.com")
         self.content_security_policy = "; ".join(
             [
                 "default-src 'self'",
@@ -212,7 +248,9 @@ class DeskWeb(Construct):
         self.viewer_request = cloudfront.Function(
             self,
             "SpaRoutes",
-            code=cloudfront.FunctionCode.from_inline(VIEWER_REQUEST_JS),
+            code=cloudfront.FunctionCode.from_inline(
+                viewer_request_js(self.domain.portal_hosts if self.domain else ())
+            ),
             runtime=cloudfront.FunctionRuntime.JS_2_0,
             comment="mspdesk: extension-less paths to the console's or the portal's page",
         )
@@ -259,7 +297,9 @@ class DeskWeb(Construct):
                 ),
             },
             certificate=certificate,
-            domain_names=[self.domain.name] if self.domain is not None else None,
+            domain_names=(
+                [self.domain.name, *self.domain.portal_hosts] if self.domain is not None else None
+            ),
             minimum_protocol_version=(
                 cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if certificate else None
             ),
@@ -274,9 +314,12 @@ class DeskWeb(Construct):
 
         web_origins = [f"https://{self.distribution.distribution_domain_name}"]
         if self.domain is not None:
-            web_origins.insert(0, f"https://{self.domain.name}")
+            web_origins[:0] = [
+                f"https://{host}" for host in (self.domain.name, *self.domain.portal_hosts)
+            ]
         for origin in web_origins:
             identity.add_web_origin(origin)
+        self.origins = web_origins
         self.url = web_origins[0]
 
         site = site_sources(dist)

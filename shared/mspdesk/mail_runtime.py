@@ -5,7 +5,7 @@ loads only what it runs."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mspdesk.config import Settings
 from mspdesk.mail_config import MailSettings
@@ -13,6 +13,7 @@ from mspdesk.runtime import aws_client, build_deps
 from mspdesk.services.deps import Deps
 
 if TYPE_CHECKING:
+    from mspdesk.services.attachments import AttachmentService
     from mspdesk.services.ingest import IngestService
     from mspdesk.services.mail_out import OutboundMail
 
@@ -29,10 +30,37 @@ def ingest_service(config: Settings, mail: MailSettings, deps: Deps | None = Non
 def outbound_service(
     config: Settings, mail: MailSettings, deps: Deps | None = None
 ) -> OutboundMail:
+    from mspdesk.adapters.blobs import S3Blobs
     from mspdesk.adapters.mail_sender import SesMailSender
     from mspdesk.services.mail_out import OutboundMail
 
     sender = (
         SesMailSender(lambda: aws_client("ses", config), config.region) if mail.mail_from else None
     )
-    return OutboundMail(deps or build_deps(config), mail, sender)
+    files = S3Blobs(lambda: aws_client("s3", config))  # for replies that carry files
+    return OutboundMail(deps or build_deps(config), mail, sender, files=files)
+
+
+def attachment_service(config: Settings, mail: MailSettings, deps: Deps) -> AttachmentService:
+    """Uploads and downloads of ticket files. The S3 client is made on the first file: the
+    API's cold start does not pay for it."""
+    from mspdesk.adapters.blobs import S3Blobs
+    from mspdesk.services.attachments import AttachmentService
+
+    return AttachmentService(deps, S3Blobs(lambda: _s3_for_browsers(config)), mail)
+
+
+def _s3_for_browsers(config: Settings) -> Any:
+    """An S3 client whose presigned URLs name the bucket's regional endpoint: the one the web
+    app's content security policy lets the browser reach."""
+    if config.aws_endpoint_url:
+        return aws_client("s3", config)
+    import boto3
+    from botocore.config import Config
+
+    return boto3.session.Session().client(
+        "s3",
+        region_name=config.region,
+        endpoint_url=f"https://s3.{config.region}.amazonaws.com",
+        config=Config(s3={"addressing_style": "virtual"}, signature_version="s3v4"),
+    )

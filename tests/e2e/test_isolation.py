@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.e2e.conftest import RunningStack
 
 pytestmark = pytest.mark.e2e
 
+UPLOAD = {"filename": "f.txt", "content_type": "text/plain", "size": 6}
 # A valid body per (method, path), so a refusal is about scope, never about the body.
 SAMPLE_BODIES: dict[tuple[str, str], Any] = {
     ("post", "/api/tickets"): {"client_id": "{client_id}", "subject": "s", "body": "b"},
@@ -43,6 +45,8 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
     },
     ("put", "/api/admin/cti/directory"): {"extensions": {}, "numbers": {}, "version": 1},
     ("post", "/api/mail/unmatched/{mail_id}/assign"): {"client_id": "{client_id}"},
+    ("post", "/api/attachments"): UPLOAD,
+    ("post", "/portal/api/attachments"): UPLOAD,
 }
 # The portal's own listings: an end-user may call them, and must find only their own tickets.
 OWN_LISTINGS = {
@@ -51,6 +55,8 @@ OWN_LISTINGS = {
     ("post", "/portal/api/tickets"),
     # What the portal's sign-in page shows before anyone signs in: name, logo, colours.
     ("get", "/portal/api/branding"),
+    # An upload form under the end-user's own prefix: it touches nobody else's data.
+    ("post", "/portal/api/attachments"),
 }
 DEV_ROUTES = ("/api/dev/",)
 
@@ -76,10 +82,13 @@ def victim(
                 "body": "secret",
             },
         ).json()
-        admin.post(
+        form = admin.post("/api/attachments", json=UPLOAD).json()
+        stored = httpx.post(form["url"], data=form["fields"], files={"file": b"secret"})
+        assert stored.is_success, stored.text
+        reply = admin.post(
             f"/api/tickets/{ticket['number']}/actions",
-            json={"body": "reply", "visibility": "public"},
-        )
+            json={"body": "reply", "visibility": "public", "attachments": [form["key"]]},
+        ).json()
         entity_ids = {"clients": client_id, "end-users": end_user_id}
         for collection in ("sites", "contracts", "assets"):
             items = admin.get(f"/api/admin/{collection}", params={"client_id": client_id})
@@ -87,6 +96,7 @@ def victim(
                 entity_ids[collection] = items.json()["items"][0]["id"]
     return {
         "number": ticket["number"],
+        "action_id": reply["id"],
         "client_id": client_id,
         "end_user_id": end_user_id,
         "entity_ids": entity_ids,
@@ -103,6 +113,7 @@ def _calls(openapi: dict[str, Any], victim: dict[str, Any]) -> list[tuple[str, s
             url = template.replace("{number}", str(victim["number"]))
             url = url.replace("{client_id}", victim["client_id"])
             url = url.replace("{end_user_id}", victim["end_user_id"])
+            url = url.replace("{action_id}", victim["action_id"]).replace("{index}", "0")
             key_template = template
             if "{entity_id}" in template:
                 collection = template.split("/")[3]

@@ -24,6 +24,8 @@ pytestmark = pytest.mark.infra
 MAIL_ROUTES = {"TicketCreated": ("mail_outbound",), "ActionAdded": ("mail_outbound",)}
 INGEST = "functions.ingest_email.handler.handler"
 OUTBOUND = "functions.mail_outbound.handler.handler"
+API = "functions.api.handler.handler"
+WEB_ORIGIN = "https://desk.msp.example"
 
 
 def _synth(outdir: Path, context: dict[str, Any]) -> tuple[Template, dict[str, Any]]:
@@ -41,7 +43,8 @@ def _synth(outdir: Path, context: dict[str, Any]) -> tuple[Template, dict[str, A
         table=table,
         bus=events.bus,
     )
-    DeskMail(stack, "Mail", config=config, functions=functions)
+    mail = DeskMail(stack, "Mail", config=config, functions=functions)
+    mail.serve_files(functions.add("api", asynchronous=False), [WEB_ORIGIN])
     events.route(functions, MAIL_ROUTES)
     app.synth()  # raises with cdk-nag's report on any unacknowledged finding
     report = json.loads((outdir / "validation-report.json").read_text())
@@ -147,16 +150,46 @@ def test_ingest_has_a_dead_letter_queue_and_reads_only_received_mail(
     env = props["Environment"]["Variables"]
     assert env["MSPDESK_INBOUND_PREFIX"] == INBOUND_PREFIX
     assert "MSPDESK_INGEST_DLQ_URL" in env
-    statements = [
-        s
-        for policy in template.find_resources("AWS::IAM::Policy").values()
-        for s in policy["Properties"]["PolicyDocument"]["Statement"]
-        if s["Action"] in ("s3:GetObject", "s3:PutObject")
+    assert _object_grants(template, INGEST) == {
+        ("s3:GetObject", f"/{INBOUND_PREFIX}*"),
+        ("s3:PutObject", f"/{ATTACHMENT_PREFIX}*"),
+    }
+
+
+def test_the_api_signs_uploads_and_downloads_and_reads_mail_it_assigns(
+    synthesized: tuple[Template, dict[str, Any]],
+) -> None:
+    template, _ = synthesized
+    _, api = _function(template, API)
+    env = api["Properties"]["Environment"]["Variables"]
+    assert env["MSPDESK_ATTACHMENT_PREFIX"] == ATTACHMENT_PREFIX
+    assert "MSPDESK_MAIL_BUCKET" in env
+    assert _object_grants(template, API) == {
+        ("s3:GetObject", f"/{INBOUND_PREFIX}*"),
+        ("s3:GetObject", f"/{ATTACHMENT_PREFIX}*"),
+        ("s3:PutObject", f"/{ATTACHMENT_PREFIX}*"),
+    }
+    assert _object_grants(template, OUTBOUND) == {("s3:GetObject", f"/{ATTACHMENT_PREFIX}*")}
+    (bucket,) = [
+        b
+        for b in template.find_resources("AWS::S3::Bucket").values()
+        if "CorsConfiguration" in b["Properties"]
     ]
-    suffixes = {s["Action"]: s["Resource"]["Fn::Join"][1][-1] for s in statements}
-    assert suffixes == {
-        "s3:GetObject": f"/{INBOUND_PREFIX}*",
-        "s3:PutObject": f"/{ATTACHMENT_PREFIX}*",
+    (rule,) = bucket["Properties"]["CorsConfiguration"]["CorsRules"]
+    assert rule["AllowedMethods"] == ["POST"]
+    assert rule["AllowedOrigins"] == [WEB_ORIGIN]
+
+
+def _object_grants(template: Template, handler: str) -> set[tuple[str, str]]:
+    """(action, key pattern) of the S3 object grants of one function's role."""
+    _, function = _function(template, handler)
+    role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    return {
+        (statement["Action"], statement["Resource"]["Fn::Join"][1][-1])
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        if {"Ref": role} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] in ("s3:GetObject", "s3:PutObject")
     }
 
 

@@ -26,10 +26,10 @@ from infra.components.web import (
     ASSET_CACHE_CONTROL,
     HSTS_SECONDS,
     PLACEHOLDER_WARNING,
-    VIEWER_REQUEST_JS,
     DeskWeb,
     custom_domain,
     site_sources,
+    viewer_request_js,
 )
 from infra.config import StageConfig
 from infra.layout import REPO
@@ -46,6 +46,7 @@ ALL_VIEWER_EXCEPT_HOST = (
     cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER.origin_request_policy_id
 )
 DOMAIN = "desk.msp.example"
+PORTAL_HOST = "support.client-a.example"
 CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0000-4000-8000-000000000000"
 WEB_ACL = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/mspdesk/0a1b2c3d"
 # The keys web/src/shared/config.ts reads, and the screen pops' address.
@@ -82,6 +83,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Small:
         context={
             "web_domain": DOMAIN,
             "web_certificate_arn": CERTIFICATE,
+            "portal_domains": f"{PORTAL_HOST}, {DOMAIN}",
             "web_acl_arn": WEB_ACL,
             "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True,
         },
@@ -392,6 +394,7 @@ def test_every_response_carries_the_security_headers(dev: Synth) -> None:
             "font-src": "'self'",
             "connect-src": (
                 f"'self' {sign_in} wss://{{{sockets_id}}}.execute-api.eu-west-2.{{AWS::URLSuffix}}"
+                " https://*.s3.eu-west-2.amazonaws.com"
             ),
             "form-action": f"'self' {sign_in}",
             "frame-ancestors": "'none'",
@@ -420,7 +423,7 @@ def test_hashed_assets_are_cached_a_year_and_pages_revalidated(dev: Synth) -> No
 def test_spa_routes_run_on_viewer_request_of_the_default_behaviour(dev: Synth) -> None:
     template = dev.template.to_json()
     function_id, function = one(template, "AWS::CloudFront::Function")
-    assert function["Properties"]["FunctionCode"] == VIEWER_REQUEST_JS
+    assert function["Properties"]["FunctionCode"] == viewer_request_js()
     assert function["Properties"]["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
     assert function["Properties"]["AutoPublish"] is True
     assert behaviors(template)["*"]["FunctionAssociations"] == [
@@ -455,23 +458,54 @@ REWRITES = {
 }
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
-def test_the_viewer_request_function_rewrites_pages_and_leaves_files() -> None:
+def _run_viewer_request(code: str, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The CloudFront Function's answers, run by node (the same JavaScript engine family)."""
     harness = (
-        VIEWER_REQUEST_JS
-        + "\nconst uris = JSON.parse(process.argv[1]);\n"
-        + "console.log(JSON.stringify(uris.map((uri) => handler({request: {uri}}).uri)));\n"
+        code
+        + "\nconst requests = JSON.parse(process.argv[1]);\n"
+        + "console.log(JSON.stringify(requests.map((request) => handler({request}))));\n"
     )
     node = shutil.which("node")
     assert node is not None
     result = subprocess.run(
-        [node, "-e", harness, json.dumps(list(REWRITES))],
+        [node, "-e", harness, json.dumps(requests)],
         check=True,
         capture_output=True,
         text=True,
         timeout=30,
     )
-    assert dict(zip(REWRITES, json.loads(result.stdout), strict=True)) == REWRITES
+    answers: list[dict[str, Any]] = json.loads(result.stdout)
+    return answers
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_the_viewer_request_function_rewrites_pages_and_leaves_files() -> None:
+    answers = _run_viewer_request(viewer_request_js(), [{"uri": uri} for uri in REWRITES])
+    assert dict(zip(REWRITES, [a["uri"] for a in answers], strict=True)) == REWRITES
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_a_clients_portal_host_sends_the_consoles_pages_to_the_portal() -> None:
+    code = viewer_request_js([PORTAL_HOST])
+    on_portal_host = {"value": PORTAL_HOST.upper()}
+    answers = _run_viewer_request(
+        code,
+        [
+            {"uri": "/", "headers": {"host": on_portal_host}},
+            {"uri": "/tickets/7", "headers": {"host": on_portal_host}},
+            {"uri": "/portal/tickets/7", "headers": {"host": on_portal_host}},
+            {"uri": "/assets/portal-x.js", "headers": {"host": on_portal_host}},
+            {"uri": "/", "headers": {"host": {"value": DOMAIN}}},
+        ],
+    )
+    assert [a.get("statusCode") for a in answers] == [302, 302, None, None, None]
+    assert answers[0]["headers"]["location"]["value"] == "/portal/"
+    assert answers[1]["headers"]["location"]["value"] == "/portal/tickets/7"
+    assert [a.get("uri") for a in answers[2:]] == [
+        "/portal/index.html",
+        "/assets/portal-x.js",
+        "/index.html",
+    ]
 
 
 # --- config.json and sign-in ---------------------------------------------------------------
@@ -620,7 +654,7 @@ def test_the_stack_gives_the_web_url(dev: Synth) -> None:
 
 def test_a_custom_domain_serves_tls_1_2_by_sni_with_the_web_acl(small: Small) -> None:
     config = distribution_config(small.json)
-    assert config["Aliases"] == [DOMAIN]
+    assert config["Aliases"] == [DOMAIN, PORTAL_HOST]
     assert config["ViewerCertificate"] == {
         "AcmCertificateArn": CERTIFICATE,
         "MinimumProtocolVersion": "TLSv1.2_2021",
@@ -648,6 +682,8 @@ def test_the_hosted_ui_knows_the_custom_domain_first(small: Small) -> None:
     assert [render(url) for url in client["Properties"]["CallbackURLs"]] == [
         f"https://{DOMAIN}/",
         f"https://{DOMAIN}/portal/",
+        f"https://{PORTAL_HOST}/",
+        f"https://{PORTAL_HOST}/portal/",
         f"{host}/",
         f"{host}/portal/",
     ]
@@ -697,6 +733,7 @@ def test_site_sources_are_web_dist_when_built_else_a_placeholder(tmp_path: Path)
     ("context", "message"),
     [
         ({"web_domain": DOMAIN}, "go together"),
+        ({"portal_domains": PORTAL_HOST}, "need web_domain"),
         ({"web_certificate_arn": CERTIFICATE}, "go together"),
         (
             {

@@ -20,9 +20,11 @@ from mspdesk.domain.enums import ActionKind, TicketSource, TicketStatus, Visibil
 from mspdesk.domain.errors import NotFound
 from mspdesk.domain.mail import normalise_message_id
 from mspdesk.runtime import aws_client
+from mspdesk.services import mail_out
 from mspdesk.services.admin import lookup
+from mspdesk.services.attachments import AttachmentService, UploadRequest
 from mspdesk.services.deps import Deps
-from mspdesk.services.tickets import ActionInput, TicketPatch
+from mspdesk.services.tickets import ActionInput, TicketPatch, TicketService
 from tests.conftest import Clock
 from tests.mail_support import MailDesk, mail_desk, message
 from tests.unit.builders import ADMIN
@@ -389,6 +391,36 @@ def test_attachments_go_to_the_bucket_and_larger_ones_are_listed_only(
         assert "key" not in large
         stored = S3Blobs(aws_client("s3", settings)).get(BlobRef(md.bucket, small["key"]))
         assert stored == b"E42 paper jam\n"
+
+
+def test_an_agents_reply_mails_the_files_it_carries_and_names_those_too_big_for_mail(
+    md: MailDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(mail_out, "ATTACHED_BYTES", 1000)
+    number = md.receive(message(f"alice@{md.acme}", message_id="files-1@client.example"))
+    assert number.ticket_number is not None
+    blobs = S3Blobs(aws_client("s3", md.settings))
+    files = AttachmentService(md.deps, blobs, md.mail_settings)
+    scope = md.desk.agent_scope
+    keys = []
+    for name, data in (("fix.ps1", b"Restart-Service Spooler\n"), ("big.iso", b"0" * 5000)):
+        upload = files.start_upload(
+            scope, UploadRequest(filename=name, content_type="text/plain", size=len(data))
+        )
+        blobs.put(BlobRef(md.bucket, upload.key), data, "text/plain")
+        keys.append(upload.key)
+    tickets = TicketService(md.deps, files)
+    tickets.add_action(
+        scope, number.ticket_number, ActionInput(body="Run the script.", attachments=keys)
+    )
+
+    _, reply = md.sent(md.acme)
+    attached = [(p.get_filename(), p.get_content()) for p in reply.iter_attachments()]
+    assert attached == [("fix.ps1", "Restart-Service Spooler\n")]
+    body = reply.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = body.get_content().replace("\r\n", "\n")
+    assert "Files too large for mail, on the ticket in the portal:\n- big.iso\n" in text
 
 
 # --- idempotency ---------------------------------------------------------------------------

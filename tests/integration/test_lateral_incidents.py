@@ -12,6 +12,7 @@ from mspdesk.config import Settings
 from mspdesk.cti_config import CtiSettings
 from mspdesk.domain.calls import CallEvent, CallEventKind, CallProvider
 from mspdesk.domain.enums import TicketStatus, Visibility
+from mspdesk.domain.errors import NotFound
 from mspdesk.domain.major_incidents import IncidentStatus
 from mspdesk.services.calls import CallPatch
 from mspdesk.services.problems import ProblemInput
@@ -212,3 +213,43 @@ def test_the_number_of_clients_that_make_an_incident_is_configurable(
     answered_call(phone, "c1", ALICE_PHONE)
     answered_call(phone, "c2", BOB_PHONE)
     assert len(phone.events.of_type("MajorIncidentSuspected")) == 1
+
+
+def test_problems_are_listed_newest_first_with_their_links_and_a_ticket_knows_its_problem(
+    phone: PhoneDesk,
+) -> None:
+    desk = phone.desk
+    problems = phone.context.problems
+    first_linked, second_linked, loose = desk.ticket(), desk.ticket(), desk.ticket()
+    older = problems.raise_problem(
+        desk.agent_scope,
+        ProblemInput(subject="Printer queue", body="b", ticket_numbers=[first_linked.number]),
+    )
+    newer = problems.raise_problem(
+        desk.agent_scope,
+        ProblemInput(
+            subject="VPN outage",
+            body="b",
+            ticket_numbers=[second_linked.number, loose.number],
+        ),
+    )
+    problems.unlink(desk.agent_scope, newer.number, loose.number)
+
+    page = problems.page(desk.agent_scope, 25, None)
+    assert [(p.number, p.subject, p.linked_count) for p in page.items] == [
+        (newer.number, "VPN outage", 1),
+        (older.number, "Printer queue", 1),
+    ]
+    first_page = problems.page(desk.agent_scope, 1, None)
+    assert [p.number for p in first_page.items] == [newer.number]
+    rest = problems.page(desk.agent_scope, 1, first_page.next_cursor)
+    assert [p.number for p in rest.items] == [older.number]
+
+    assert problems.of_ticket(desk.agent_scope, first_linked.number).linked_to == older.number
+    own = problems.of_ticket(desk.agent_scope, newer.number)
+    assert own.problem is not None
+    assert (own.problem.linked, own.linked_to) == ([second_linked.number], None)
+    neither = problems.of_ticket(desk.agent_scope, loose.number)
+    assert (neither.problem, neither.linked_to) == (None, None)
+    with pytest.raises(NotFound):
+        problems.page(desk.alice_scope, 25, None)

@@ -1,11 +1,15 @@
 """The blob-store port (raw mail, attachments) and its adapters: S3, and memory for unit tests
-and the ingest benchmark. S3 errors become BlobNotFound or BlobStoreFailed here."""
+and the ingest benchmark. S3 errors become BlobNotFound or BlobStoreFailed here.
+
+FileStore adds what browsers need: a presigned POST to upload a file straight to the bucket
+(size and type fixed by the signed policy) and a presigned GET to download one."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import quote, unquote
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +31,7 @@ class BlobRef:
 
 
 OCTETS = "application/octet-stream"
+FILENAME_META = "x-amz-meta-filename"
 
 
 class BlobNotFound(Exception):
@@ -43,6 +48,34 @@ class BlobStore(Protocol):
     def put(
         self, ref: BlobRef, data: bytes, content_type: str = "application/octet-stream"
     ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class BlobInfo:
+    size: int
+    content_type: str
+    # The name the uploader gave the file (S3 metadata), when it was uploaded with one.
+    filename: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PresignedUpload:
+    """A form the browser POSTs to `url`: these fields first, then the file as `file`."""
+
+    url: str
+    fields: dict[str, str]
+
+
+class FileStore(BlobStore, Protocol):
+    def head(self, ref: BlobRef) -> BlobInfo: ...
+
+    def presign_upload(
+        self, ref: BlobRef, content_type: str, filename: str, max_bytes: int, seconds: int
+    ) -> PresignedUpload: ...
+
+    def presign_download(
+        self, ref: BlobRef, content_type: str, disposition: str, seconds: int
+    ) -> str: ...
 
 
 class S3Blobs:
@@ -63,13 +96,8 @@ class S3Blobs:
         try:
             response = self._s3().get_object(Bucket=ref.bucket, Key=ref.key)
             data: bytes = response["Body"].read()
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if code in ("NoSuchKey", "404", "NotFound", "NoSuchBucket"):
-                raise BlobNotFound(str(ref)) from error
-            raise BlobStoreFailed(f"{ref}: {code}") from error
-        except BotoCoreError as error:
-            raise BlobStoreFailed(f"{ref}: {error}") from error
+        except (ClientError, BotoCoreError) as error:
+            raise _read_failure(ref, error) from error
         return data
 
     def put(
@@ -83,6 +111,63 @@ class S3Blobs:
             )
         except (ClientError, BotoCoreError) as error:
             raise BlobStoreFailed(f"{ref}: {error}") from error
+
+    def head(self, ref: BlobRef) -> BlobInfo:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            found = self._s3().head_object(Bucket=ref.bucket, Key=ref.key)
+        except (ClientError, BotoCoreError) as error:
+            raise _read_failure(ref, error) from error
+        named = (found.get("Metadata") or {}).get(FILENAME_META.removeprefix("x-amz-meta-"))
+        return BlobInfo(
+            int(found["ContentLength"]),
+            str(found.get("ContentType") or OCTETS),
+            unquote(named) if named else None,
+        )
+
+    def presign_upload(
+        self, ref: BlobRef, content_type: str, filename: str, max_bytes: int, seconds: int
+    ) -> PresignedUpload:
+        # Signed locally from the credentials: no request to S3. Metadata must be ASCII.
+        fields = {"Content-Type": content_type, FILENAME_META: quote(filename, safe="")}
+        post = self._s3().generate_presigned_post(
+            ref.bucket,
+            ref.key,
+            Fields=fields,
+            Conditions=[
+                *({name: value} for name, value in fields.items()),
+                ["content-length-range", 1, max_bytes],
+            ],
+            ExpiresIn=seconds,
+        )
+        return PresignedUpload(str(post["url"]), {k: str(v) for k, v in post["fields"].items()})
+
+    def presign_download(
+        self, ref: BlobRef, content_type: str, disposition: str, seconds: int
+    ) -> str:
+        url: str = self._s3().generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": ref.bucket,
+                "Key": ref.key,
+                "ResponseContentType": content_type,
+                "ResponseContentDisposition": disposition,
+            },
+            ExpiresIn=seconds,
+        )
+        return url
+
+
+def _read_failure(ref: BlobRef, error: Exception) -> Exception:
+    """A read's SDK error as the port's: not found, or failed (a retry may succeed)."""
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        code = str(response.get("Error", {}).get("Code", ""))
+        if code in ("NoSuchKey", "404", "NotFound", "NoSuchBucket"):
+            return BlobNotFound(str(ref))
+        return BlobStoreFailed(f"{ref}: {code}")
+    return BlobStoreFailed(f"{ref}: {error}")
 
 
 class MemoryBlobs:
@@ -101,3 +186,22 @@ class MemoryBlobs:
         self, ref: BlobRef, data: bytes, content_type: str = "application/octet-stream"
     ) -> None:
         self.objects[ref] = (data, content_type)
+
+    def head(self, ref: BlobRef) -> BlobInfo:
+        found = self.objects.get(ref)
+        if found is None:
+            raise BlobNotFound(str(ref))
+        return BlobInfo(len(found[0]), found[1])
+
+    def presign_upload(
+        self, ref: BlobRef, content_type: str, filename: str, max_bytes: int, seconds: int
+    ) -> PresignedUpload:
+        return PresignedUpload(
+            f"memory://{ref.bucket}",
+            {"key": ref.key, "Content-Type": content_type, FILENAME_META: filename},
+        )
+
+    def presign_download(
+        self, ref: BlobRef, content_type: str, disposition: str, seconds: int
+    ) -> str:
+        return f"memory://{ref.bucket}/{ref.key}?expires={seconds}"

@@ -23,17 +23,6 @@ class RawMail(Model):
     key: str
 
 
-class StoredAttachment(Model):
-    filename: str
-    content_type: str
-    size: int
-    inline: bool = False
-    content_id: str | None = None
-    # The object key in the mail bucket; None when the attachment was over the size limit.
-    key: str | None = None
-    skipped: str | None = None
-
-
 class IgnoredMail(Model):
     """A mail that opened no ticket because a program sent it (issue 3, point 5)."""
 

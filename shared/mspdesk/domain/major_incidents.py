@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from mspdesk.domain.enums import Priority, TicketStatus
 from mspdesk.domain.models import Id, Model, utcnow
 
 
@@ -51,3 +52,23 @@ class ProblemLinks(Model):
     incident_id: Id | None = None
     linked: list[int] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ProblemSummary(Model):
+    """A Problem as the list shows it: its ticket's subject and state, how many it explains."""
+
+    number: int
+    subject: str
+    status: TicketStatus
+    priority: Priority
+    client_id: Id
+    created_at: datetime
+    incident_id: Id | None = None
+    linked_count: int = 0
+
+
+class TicketProblem(Model):
+    """Where a ticket stands with Problems: it is one (`problem`), or is linked to one."""
+
+    problem: ProblemLinks | None = None
+    linked_to: int | None = None

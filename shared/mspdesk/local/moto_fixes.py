@@ -1,19 +1,24 @@
 """Make moto's DynamoDB as faithful as the desk needs, for the local stack and the tests.
 
-Two gaps matter to us (moto 5.2):
+Three gaps matter to us (moto 5.2):
 - a conditional write is a check, then a write, with no lock: two concurrent writers with the
   same expected version can both pass, where DynamoDB lets exactly one win;
 - TransactWriteItems deep-copies the whole table once per item to be able to roll back, so every
-  ticket write costs hundreds of milliseconds once the demo history is loaded.
+  ticket write costs hundreds of milliseconds once the demo history is loaded;
+- every Query lists and sorts the whole table before picking its partition (and sorts its own
+  results again after), about half a second per Query with the demo's 10,000 tickets; listing
+  the table while a write adds an item also fails now and then ("dictionary changed size").
 
-So every write of the backend runs under one lock, and a transaction snapshots only the items
-it touches. Queries and reads are left alone.
+So every write of the backend runs under one lock, a transaction snapshots only the items it
+touches, and a Query lists (under the lock, unsorted) only the partition it asks for, or every
+item when it reads an index. Its results are sorted by moto as before.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import json
 import threading
 from collections.abc import Callable
@@ -22,6 +27,8 @@ from typing import Any
 
 _LOCK = threading.RLock()
 _applied = False
+# The partition the Query running on this thread reads: (hash key or None for an index read,).
+_querying = threading.local()
 
 
 def _serialised(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -64,7 +71,37 @@ def apply() -> None:
     for name in ("put_item", "update_item", "delete_item", "batch_write_item"):
         setattr(backend, name, _serialised(getattr(backend, name)))
     backend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    _fast_queries(Table)
     _applied = True
+
+
+def _fast_queries(table_class: Any) -> None:
+    original_query = table_class.query
+    original_all_items = table_class.all_items
+    signature = inspect.signature(original_query)
+
+    def query(self: Any, *args: Any, **kwargs: Any) -> Any:
+        asked = signature.bind(self, *args, **kwargs).arguments
+        _querying.partition = (None if asked.get("index_name") else asked.get("hash_key"),)
+        try:
+            return original_query(self, *args, **kwargs)
+        finally:
+            _querying.partition = None
+
+    def all_items(self: Any) -> list[Any]:
+        scope = getattr(_querying, "partition", None)
+        if scope is None:  # a Scan, an export: moto's own, sorted
+            return original_all_items(self)  # type: ignore[no-any-return]
+        (hash_key,) = scope
+        with _LOCK:
+            if not self.range_key_attr:
+                return list(self.items.values())
+            if hash_key is not None:
+                return list(self.items.get(hash_key, {}).values())
+            return [item for partition in self.items.values() for item in partition.values()]
+
+    table_class.query = query
+    table_class.all_items = all_items
 
 
 def _snapshot(backend: Any, transact_items: list[dict[str, Any]]) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Admin create, read and update of the desk's reference data, with referential checks."""
+"""Admin create, read, update and (for the kinds nothing refers to) delete of the desk's
+reference data, with referential checks."""
 
 from __future__ import annotations
 
@@ -126,6 +127,11 @@ class AdminService:
             raise InvalidInput("client_id", f"{managed.path} are listed per client")
         return self._d.store.list_entities(managed.kind, scope, client_id, limit, cursor)
 
+    def assets_of_end_user(self, scope: Scope, end_user_id: str, limit: int) -> Page[Stored]:
+        """AP11 by end-user: the assets they use, by name (one page: a person has a few)."""
+        self._d.store.get_entity(kinds.END_USERS, end_user_id, scope)
+        return Page(list(self._d.store.assets_of_end_user(end_user_id, limit)))
+
     def update(
         self,
         scope: Scope,
@@ -161,6 +167,20 @@ class AdminService:
             f"{managed.title}Updated", updated, {"id": updated.id, "fields": sorted(patch)}
         )
         return updated
+
+    def delete(
+        self, scope: Scope, managed: Managed, entity_id: str, expected_version: int | None
+    ) -> None:
+        """Delete for good, for the kinds no history names (assets, routing rules); the others
+        are deactivated with an update."""
+        self._require_admin(scope)
+        if not managed.kind.deletable:
+            raise Forbidden(f"{managed.path} are kept for their history: deactivate instead")
+        current = self._d.store.get_entity(managed.kind, entity_id, scope)
+        if expected_version is not None and expected_version != current.version:
+            raise VersionConflict(managed.kind.name, entity_id, expected_version, current.version)
+        self._d.store.delete_entity(managed.kind, current)
+        self._publish(f"{managed.title}Deleted", current, {"id": current.id})
 
     # --- validation ------------------------------------------------------------------------
 

@@ -37,13 +37,11 @@ from mspdesk.domain.billing import (
 from mspdesk.domain.enums import Role
 from mspdesk.domain.errors import Forbidden, NotFound, VersionConflict
 from mspdesk.domain.events import DomainEvent
-from mspdesk.domain.models import Calendar, CalendarFields, Contract, Ticket, TimeEntry
+from mspdesk.domain.models import Calendar, CalendarFields, Contract, TimeEntry
 from mspdesk.domain.scope import Scope
 from mspdesk.services.deps import Deps
 from mspdesk.store import entities as kinds
-from mspdesk.store import table
 from mspdesk.store.billing import BillingStore, PeriodChanged, PeriodState
-from mspdesk.store.codec import load, s
 from mspdesk.store.dynamo import Page
 
 _ATTEMPTS = 5
@@ -138,10 +136,8 @@ class BillingService:
         return own + [e for e in carried if e.id not in seen]
 
     def _categories(self, entries: Sequence[TimeEntry]) -> dict[int, str | None]:
-        numbers = sorted({e.ticket_number for e in entries})
-        keys = [{table.PK: s(f"TICKET#{n}"), table.SK: s("TICKET")} for n in numbers]
-        tickets = [load(Ticket, raw) for raw in self._d.store.batch_get_raw(keys)] if keys else []
-        return {t.number: t.category_id for t in tickets}
+        tickets = self._d.store.tickets_by_number(e.ticket_number for e in entries)
+        return {number: t.category_id for number, t in tickets.items()}
 
     def _runs(
         self,

@@ -1,4 +1,5 @@
-"""Admin create, read and replace of call scripts; agents read them."""
+"""Admin create, read, replace and delete of call scripts; agents read them. A call keeps the
+transcript of its answers on its ticket, so deleting a script loses no history."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from mspdesk.domain.call_scripts import CallScript, CallScriptFields
 from mspdesk.domain.errors import InvalidInput, NotFound, VersionConflict
+from mspdesk.domain.events import DomainEvent
 from mspdesk.domain.models import new_id
 from mspdesk.domain.scope import Scope
 from mspdesk.services.cti_directory import require_admin
@@ -43,7 +45,9 @@ class CallScriptService:
             raise InvalidInput("name", f"at most {MAX_SCRIPTS} call scripts")
         now = self._d.clock()
         script = CallScript(id=new_id("cs"), created_at=now, updated_at=now, **dict(fields))
-        return self.store.save(script, None)
+        self.store.save(script, None)
+        self._publish("CallScriptCreated", script)
+        return script
 
     def replace(
         self, scope: Scope, script_id: str, fields: CallScriptFields, expected: int | None
@@ -60,7 +64,17 @@ class CallScriptService:
             updated_at=self._d.clock(),
             **dict(fields),
         )
-        return self.store.save(script, current.version)
+        self.store.save(script, current.version)
+        self._publish("CallScriptUpdated", script)
+        return script
+
+    def delete(self, scope: Scope, script_id: str, expected: int | None) -> None:
+        require_admin(scope)
+        current = self.store.get(script_id)
+        if expected is not None and expected != current.version:
+            raise VersionConflict("call_script", script_id, expected, current.version)
+        self.store.delete(current)
+        self._publish("CallScriptDeleted", current)
 
     def get(self, scope: Scope, script_id: str) -> CallScript:
         if not scope.is_staff:
@@ -71,3 +85,7 @@ class CallScriptService:
         if not scope.is_staff:
             raise NotFound("route", "call-scripts")
         return self.store.all()
+
+    def _publish(self, event_type: str, script: CallScript) -> None:
+        detail = {"id": script.id, "version": script.version}
+        self._d.events.publish([DomainEvent(type=event_type, client_id=None, detail=detail)])

@@ -21,7 +21,6 @@ by functions/mail_outbound on TicketCreated (mspdesk.services.mail_out).
 from __future__ import annotations
 
 import random
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from mspdesk.adapters.blobs import BlobRef, BlobStore
+from mspdesk.domain.attachments import StoredAttachment, safe_filename
 from mspdesk.domain.enums import ActionKind, Priority, TicketSource, TicketStatus, Visibility
 from mspdesk.domain.errors import AlreadyExists, InvalidInput, NotFound, VersionConflict
 from mspdesk.domain.events import DomainEvent
@@ -47,7 +47,6 @@ from mspdesk.domain.mail import (
 from mspdesk.domain.mail_records import (
     IgnoredMail,
     RawMail,
-    StoredAttachment,
     UnmatchedMail,
     Watcher,
     mail_key,
@@ -77,7 +76,6 @@ THREAD_LOOKUPS = 10
 APPEND_ATTEMPTS = 12
 NO_TEXT = "(the mail had no readable text)"
 NO_SUBJECT = "(no subject)"
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 _EXTENSIONS = {
     "message/rfc822": ".eml",
     "text/plain": ".txt",
@@ -757,7 +755,7 @@ class IngestService:
         stored: list[StoredAttachment] = []
         for index, part in enumerate(parsed.attachments[: self._settings.attachments_per_mail]):
             name = part.filename or f"part-{index + 1}{_EXTENSIONS.get(part.content_type, '')}"
-            safe = _SAFE_NAME.sub("_", name).strip("._")[-100:] or f"part-{index + 1}"
+            safe = safe_filename(name, f"part-{index + 1}")
             found = StoredAttachment(
                 filename=_clip(name, 255),
                 content_type=part.content_type,

@@ -8,6 +8,9 @@
   In-Reply-To and References so that mail clients thread it and the answer comes back to the
   same ticket.
 
+An agent's reply carries the files it lists, as far as one message holds them; the rest are
+named in the text, to be fetched from the portal.
+
 Each send is claimed first (one item per ticket and purpose), so a redelivered event never
 sends twice; a failed send gives the claim back and raises, so the event is retried and, in the
 end, dead-lettered. Every Message-ID the sent mail may carry is linked to the ticket (AP8).
@@ -23,7 +26,9 @@ from email.policy import SMTP
 from email.utils import formataddr, formatdate, make_msgid
 from typing import Any
 
+from mspdesk.adapters.blobs import BlobNotFound, BlobRef, BlobStore
 from mspdesk.adapters.mail_sender import MailSender, MailSendFailed
+from mspdesk.domain.attachments import StoredAttachment, attachments_of
 from mspdesk.domain.enums import ActionKind, Visibility
 from mspdesk.domain.mail import format_token, normalise_message_id
 from mspdesk.domain.mail_records import SentMail
@@ -36,6 +41,8 @@ from mspdesk.store.mail import MailStore, MailThread
 # References carries the thread's newest ids; mail clients need no more than this.
 MAX_REFERENCES = 20
 REPLY_KINDS = (ActionKind.NOTE, ActionKind.EMAIL_OUT)
+# Files attached to one reply: SES takes 10 MB a message and base64 adds a third.
+ATTACHED_BYTES = 7 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -63,11 +70,13 @@ class OutboundMail:
         settings: MailSettings,
         sender: MailSender | None,
         mail: MailStore | None = None,
+        files: BlobStore | None = None,
     ) -> None:
         self._d = deps
         self._settings = settings
         self._sender = sender
         self.mail = mail or MailStore(deps.store)
+        self._files = files
 
     def handle(self, event_type: str, detail: dict[str, Any]) -> str:
         """Act on one event; returns what was done (for the log and the tests)."""
@@ -164,6 +173,9 @@ class OutboundMail:
             for w in thread.watchers
             if w.kind == "end_user" and w.email.lower() != to.lower()
         ]
+        # Read before the send is claimed: a failing read is retried with the event.
+        attached, named = self._fitting(attachments_of(action.meta))
+        files = self._read(attached)
         record = SentMail(
             ticket_number=number, purpose="reply", action_id=action.id, to=[to], cc=cc
         )
@@ -173,8 +185,15 @@ class OutboundMail:
         token = format_token(number, self._d.store.get_settings().ticket_token_prefix)
         last_in, references = self._references(thread)
         agent = (action.author.name or "").strip()
+        listed = "".join(f"- {f.filename}\n" for f in named)
         text = (
-            f"{action.body.rstrip()}\n\n-- \n"
+            f"{action.body.rstrip()}\n\n"
+            + (
+                f"Files too large for mail, on the ticket in the portal:\n{listed}\n"
+                if listed
+                else ""
+            )
+            + "-- \n"
             f"{agent + ', ' if agent else ''}{brand.desk} ({brand.msp})\n"
             f"Ticket {token}: reply to this mail to add to it.\n"
         )
@@ -188,7 +207,47 @@ class OutboundMail:
             in_reply_to=last_in,
             references=references,
         )
+        for found, data in files:
+            maintype, _, subtype = found.content_type.partition("/")
+            message.add_attachment(
+                data,
+                maintype=maintype or "application",
+                subtype=subtype or "octet-stream",
+                filename=found.filename,
+            )
         return self._send(record, action.id, message)
+
+    def _fitting(
+        self, files: list[StoredAttachment]
+    ) -> tuple[list[StoredAttachment], list[StoredAttachment]]:
+        """The files that go in the mail, in order while they fit, and those only named."""
+        kept = [f for f in files if f.key is not None]
+        if self._files is None:
+            return [], kept
+        attached: list[StoredAttachment] = []
+        named: list[StoredAttachment] = []
+        room = ATTACHED_BYTES
+        for found in kept:
+            if found.size <= room:
+                attached.append(found)
+                room -= found.size
+            else:
+                named.append(found)
+        return attached, named
+
+    def _read(self, files: list[StoredAttachment]) -> list[tuple[StoredAttachment, bytes]]:
+        """The files' bytes; one gone from the bucket (expired) is left out."""
+        read: list[tuple[StoredAttachment, bytes]] = []
+        for found in files:
+            if self._files is None or found.key is None:
+                continue
+            try:
+                read.append(
+                    (found, self._files.get(BlobRef(self._settings.mail_bucket, found.key)))
+                )
+            except BlobNotFound:
+                continue
+        return read
 
     def _requester_address(self, thread: MailThread) -> str | None:
         """Who the ticket's mail goes to: the address the requester last wrote from, else the

@@ -14,7 +14,13 @@ from pydantic import Field
 from mspdesk.domain.enums import ActionKind, Priority, Role, TicketStatus, Visibility
 from mspdesk.domain.errors import AlreadyExists, InvalidInput, NotFound, VersionConflict
 from mspdesk.domain.events import DomainEvent
-from mspdesk.domain.major_incidents import IncidentStatus, MajorIncident, ProblemLinks
+from mspdesk.domain.major_incidents import (
+    IncidentStatus,
+    MajorIncident,
+    ProblemLinks,
+    ProblemSummary,
+    TicketProblem,
+)
 from mspdesk.domain.models import Id, Model
 from mspdesk.domain.scope import Scope
 from mspdesk.services.deps import Deps
@@ -180,6 +186,35 @@ class ProblemService:
         if found is None:
             raise NotFound("problem", str(number))
         return found
+
+    def page(self, scope: Scope, limit: int, cursor: str | None) -> Page[ProblemSummary]:
+        """Problems, newest first, with their tickets' subject and state."""
+        _staff(scope)
+        found, next_cursor = self.incidents.problems_page(limit, cursor)
+        tickets = self._d.store.tickets_by_number(number for number, _, _ in found)
+        items = [
+            ProblemSummary(
+                number=number,
+                subject=ticket.subject,
+                status=ticket.status,
+                priority=ticket.priority,
+                client_id=ticket.client_id,
+                created_at=ticket.created_at,
+                incident_id=incident_id,
+                linked_count=linked_count,
+            )
+            for number, incident_id, linked_count in found
+            if (ticket := tickets.get(number)) is not None
+        ]
+        return Page(items, next_cursor)
+
+    def of_ticket(self, scope: Scope, number: int) -> TicketProblem:
+        """The Problem a ticket is, or the one it is linked to (neither: both empty)."""
+        _staff(scope)
+        self._d.store.get_ticket(number, scope)
+        return TicketProblem(
+            problem=self.incidents.problem(number), linked_to=self.incidents.problem_of(number)
+        )
 
     def link(self, scope: Scope, problem: int, data: LinkInput) -> ProblemLinks:
         """Link tickets to the Problem, each with a private note saying so."""

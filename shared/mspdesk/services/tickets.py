@@ -7,11 +7,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
+from mspdesk.domain.attachments import MAX_PER_ACTION, StoredAttachment, UploadKey
 from mspdesk.domain.enums import (
     ActionKind,
     PresenceActivity,
@@ -53,6 +54,9 @@ from mspdesk.services.deps import Deps
 from mspdesk.store import entities as kinds
 from mspdesk.store.dynamo import Page, QueueFilter
 
+if TYPE_CHECKING:
+    from mspdesk.services.attachments import AttachmentService
+
 PRESENCE_TTL = timedelta(seconds=45)
 # An action is retried on a concurrent change until it lands: enough for a busy ticket.
 ACTION_ATTEMPTS = 12
@@ -71,6 +75,8 @@ class TicketInput(Model):
     team_id: Id | None = None
     agent_id: Id | None = None
     request_type: RequestType | None = None
+    # Keys of files uploaded first (POST /api/attachments or /portal/api/attachments).
+    attachments: Annotated[list[UploadKey], Field(max_length=MAX_PER_ACTION)] = []
 
 
 class TicketPatch(Model):
@@ -89,6 +95,7 @@ class ActionInput(Model):
     # Public actions reach the end-user; private notes stay with the MSP.
     visibility: Visibility = Visibility.PUBLIC
     kind: ActionKind = ActionKind.NOTE
+    attachments: Annotated[list[UploadKey], Field(max_length=MAX_PER_ACTION)] = []
 
 
 @dataclass(frozen=True)
@@ -119,8 +126,18 @@ def _author(scope: Scope) -> Author:
 
 
 class TicketService:
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, attachments: AttachmentService | None = None) -> None:
         self._d = deps
+        self._attachments = attachments
+
+    def _files(self, scope: Scope, keys: list[str]) -> dict[str, Any]:
+        """The action meta listing the uploads a ticket or reply names (none: no meta)."""
+        if not keys:
+            return {}
+        if self._attachments is None:
+            raise InvalidInput("attachments", "this desk takes no file uploads")
+        files: list[StoredAttachment] = self._attachments.claim(scope, keys)
+        return {"attachments": [f.model_dump(exclude_none=True) for f in files]}
 
     # --- SLA -----------------------------------------------------------------------------
 
@@ -179,6 +196,7 @@ class TicketService:
                 raise InvalidInput("end_user_id", f"no end-user {end_user_id} at this client")
         if scope.is_staff:
             self._check_assignment(data.category_id, data.team_id, data.agent_id)
+        meta = self._files(scope, data.attachments)
         today = now.astimezone(ZoneInfo(store.get_settings().time_zone)).date()
         contract = store.contract_in_force(client_id, today)
         number = store.next_ticket_number()
@@ -206,6 +224,7 @@ class TicketService:
             visibility=Visibility.PUBLIC,
             author=_author(scope),
             body=data.body,
+            meta=meta,
             created_at=now,
         )
         claim = f"{scope.principal_id}#{idempotency_key}" if idempotency_key else None
@@ -327,6 +346,9 @@ class TicketService:
             data.visibility is Visibility.PRIVATE or data.kind is not ActionKind.NOTE
         ):
             raise InvalidInput("visibility", "end-users add public replies only")
+        if data.attachments:  # an unknown ticket is a 404 before any file is looked at
+            store.get_ticket(number, scope)
+        meta = self._files(scope, data.attachments)
         for attempt in range(ACTION_ATTEMPTS):
             if attempt:
                 # Jittered backoff: writers that collided do not collide again in lock-step.
@@ -342,6 +364,7 @@ class TicketService:
                 visibility=data.visibility,
                 author=_author(scope),
                 body=data.body,
+                meta=meta,
                 created_at=now,
             )
             update: dict[str, Any] = {"version": ticket.version + 1, "updated_at": now}

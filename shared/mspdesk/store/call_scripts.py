@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from mspdesk.domain.call_scripts import CallScript
 from mspdesk.domain.errors import NotFound, VersionConflict
 from mspdesk.store import table
-from mspdesk.store.codec import item, load, s
+from mspdesk.store.codec import item, load, n, s
 from mspdesk.store.dynamo import MAX_PAGE, DynamoStore, conditional_failed
 
 LIST_KEY = "LIST#call_script"
@@ -92,3 +92,26 @@ class CallScriptStore:
             ) from error
         self._cache = None
         return script
+
+    def delete(self, script: CallScript) -> None:
+        """Delete the script at the version read; VersionConflict when it changed since,
+        NotFound when it has gone already."""
+        try:
+            self.db.delete_item(
+                TableName=self.table_name,
+                Key=self._key(script.id),
+                ConditionExpression="version = :v",
+                ExpressionAttributeValues={":v": n(script.version)},
+            )
+        except ClientError as error:
+            if not conditional_failed(error):
+                raise
+            found = self.store.get_raw("call_script", self._key(script.id), consistent=True)
+            if not found:
+                raise NotFound("call_script", script.id) from error
+            current = load(CallScript, found)
+            raise VersionConflict(
+                "call_script", script.id, script.version, current.version
+            ) from error
+        finally:
+            self._cache = None

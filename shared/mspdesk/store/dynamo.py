@@ -262,13 +262,15 @@ class DynamoStore:
         cursor: str | None,
         hint: str,
         forward: bool = True,
+        whole_items: bool = False,
     ) -> tuple[list[Item], str | None]:
+        """One page of a Query; items carry only their keys and data unless `whole_items`."""
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": key_condition,
             "ExpressionAttributeValues": values,
             "Limit": max(1, min(limit, MAX_PAGE)),
             "ScanIndexForward": forward,
-            **LOAD_ONLY,
+            **({} if whole_items else LOAD_ONLY),
         }
         index_name = index.name if index else "table"
         if index:
@@ -418,6 +420,32 @@ class DynamoStore:
                 raise AlreadyExists(kind.name, entity.id) from error
             raise AlreadyExists("address", ", ".join(unique_keys)) from error
         return entity
+
+    def delete_entity(self, kind: EntityKind[E], entity: E) -> None:
+        """Delete `entity` at the version it was read (one DeleteItem: its index entries are
+        attributes of the same item). VersionConflict when it changed since, NotFound when it
+        has gone already."""
+        if not kind.deletable:
+            raise ValueError(f"{kind.name} is kept for its history, never deleted")
+        try:
+            self.db.delete_item(
+                TableName=self.table_name,
+                Key={table.PK: s(kind.key(entity.id)), table.SK: s(ENTITY_SK)},
+                ConditionExpression="version = :v",
+                ExpressionAttributeValues={":v": n(entity.version)},
+            )
+        except ClientError as error:
+            if not conditional_failed(error):
+                raise
+            current = self.find_entity(kind, entity.id)
+            if current is None:
+                raise NotFound(kind.name, entity.id) from error
+            raise VersionConflict(kind.name, entity.id, entity.version, current.version) from error
+        finally:
+            # This container's display caches must not show it again (as save_entity does).
+            self._reference.pop(kind.key(entity.id), None)
+            if isinstance(entity, Asset) and entity.end_user_id:
+                self._forget_panel(f"assets#{entity.end_user_id}")
 
     def find_entity(self, kind: EntityKind[E], entity_id: str) -> E | None:
         found = self.get_raw(kind.name, {table.PK: s(kind.key(entity_id)), table.SK: s(ENTITY_SK)})
@@ -728,9 +756,30 @@ class DynamoStore:
             action,
         )
 
+    def find_action(self, number: int, action_id: str) -> Action | None:
+        """One action of a ticket by id. Its sort key starts with the time it was added, so
+        the ticket's actions are read (one Query) and the one picked out."""
+        for raw in self.query_all(
+            "ticket_actions",
+            KeyConditionExpression="pk = :p AND begins_with(sk, :a)",
+            ExpressionAttributeValues={":p": s(f"TICKET#{number}"), ":a": s("ACTION#")},
+            **LOAD_ONLY,
+        ):
+            action = load(Action, raw)
+            if action.id == action_id:
+                return action
+        return None
+
     def find_ticket(self, number: int, consistent: bool = False) -> Ticket | None:
         found = self.get_raw("ticket", _ticket_key(number), consistent=consistent)
         return load(Ticket, found) if found else None
+
+    def tickets_by_number(self, numbers: Iterable[int]) -> dict[int, Ticket]:
+        """Several tickets at once (BatchGetItem), with no scope check: for services that
+        checked the caller already or act for the system."""
+        keys = [_ticket_key(number) for number in dict.fromkeys(numbers)]
+        found = (load(Ticket, raw) for raw in self.batch_get_raw(keys)) if keys else ()
+        return {ticket.number: ticket for ticket in found}
 
     def get_ticket(self, number: int, scope: Scope, consistent: bool = False) -> Ticket:
         ticket = self.find_ticket(number, consistent)

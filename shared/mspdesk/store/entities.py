@@ -1,4 +1,5 @@
-"""Where each admin-managed entity kind lives in the table and how it is listed."""
+"""Where each admin-managed entity kind lives in the table, how it is listed and whether it
+may be deleted."""
 
 from __future__ import annotations
 
@@ -35,6 +36,9 @@ class EntityKind(Generic[E]):
     # Entities owned by a client are listed per client; the others in one list per kind.
     owned_by_client: bool = False
     sort_key: Callable[[E], str] = _by_name
+    # Only kinds that no ticket, call or bill names, and that no lookup item (email, domain,
+    # phone) points at, may be deleted; the others are deactivated or kept.
+    deletable: bool = False
 
     def key(self, entity_id: str) -> str:
         return f"{self.name.upper()}#{entity_id}"
@@ -60,12 +64,13 @@ CONTRACTS = EntityKind(
     owned_by_client=True,
     sort_key=lambda c: f"{c.starts_on.isoformat()}#{c.id}",
 )
-ASSETS = EntityKind("asset", Asset, owned_by_client=True)
+ASSETS = EntityKind("asset", Asset, owned_by_client=True, deletable=True)
 # In the order they run.
 ROUTING_RULES = EntityKind(
     "routing_rule",
     RoutingRule,
     sort_key=lambda r: f"{r.order:07d}#{r.name.lower()}#{r.id}",
+    deletable=True,
 )
 
 ALL_KINDS: dict[str, EntityKind[Stored]] = {

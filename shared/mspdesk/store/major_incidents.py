@@ -2,7 +2,8 @@
 
 - an incident: `MAJOR_INCIDENT#<id>` / `INCIDENT`, listed in `by_parent` under
   `LIST#major_incident#<status>` by creation, versioned;
-- a Problem: `PROBLEM#<number>` / `PROBLEM`, its links `LINK#<number>` in the same partition,
+- a Problem: `PROBLEM#<number>` / `PROBLEM` (listed on gsi1 under `LIST#problem`, newest first,
+  with a count of its links), its links `LINK#<number>` in the same partition,
   and per linked ticket `PROBLEM_OF#<number>` / `PROBLEM` (one Problem per ticket);
 - an update copied to a linked ticket: `PROBLEM#<number>` / `SENT#<action id>#<number>` (TTL),
   so a redelivered event copies nothing twice.
@@ -22,6 +23,7 @@ from mspdesk.store.codec import Item, item, load, n, s, text
 from mspdesk.store.dynamo import MAX_PAGE, DynamoStore, Page, conditional_failed
 
 _SENT_DAYS = 30
+PROBLEM_LIST = "LIST#problem"
 
 
 def _incident_key(incident_id: str) -> Item:
@@ -108,6 +110,9 @@ class IncidentStore:
             table.PK: f"PROBLEM#{number}",
             table.SK: "PROBLEM",
             "incident_id": incident_id,
+            "gsi1pk": PROBLEM_LIST,
+            "gsi1sk": f"{number:012d}",
+            "linked_count": 0,
         }
         self.db.put_item(TableName=self.table_name, Item=item(attrs))
 
@@ -129,6 +134,31 @@ class IncidentStore:
         if found is None:
             return None
         return found.model_copy(update={"linked": sorted(linked)})
+
+    def problems_page(
+        self, limit: int, cursor: str | None
+    ) -> tuple[list[tuple[int, str | None, int]], str | None]:
+        """Problems newest first: (number, incident id, how many tickets are linked)."""
+        raw, next_cursor = self.store.query_page(
+            "problems",
+            table.BY_PARENT,
+            "gsi1pk = :p",
+            {":p": s(PROBLEM_LIST)},
+            min(limit, MAX_PAGE),
+            cursor,
+            hint=PROBLEM_LIST,
+            forward=False,
+            whole_items=True,
+        )
+        found = [
+            (
+                int(r[table.PK]["S"].split("#", 1)[1]),
+                text(r, "incident_id"),
+                int(r["linked_count"]["N"]) if "linked_count" in r else 0,
+            )
+            for r in raw
+        ]
+        return found, next_cursor
 
     def problem_of(self, number: int) -> int | None:
         found = self.store.get_raw(
@@ -164,6 +194,14 @@ class IncidentStore:
                             },
                         }
                     },
+                    {
+                        "Update": {
+                            "TableName": self.table_name,
+                            "Key": {table.PK: s(f"PROBLEM#{problem}"), table.SK: s("PROBLEM")},
+                            "UpdateExpression": "ADD linked_count :d",
+                            "ExpressionAttributeValues": {":d": n(1)},
+                        }
+                    },
                 ]
             )
         except ClientError as error:
@@ -192,6 +230,14 @@ class IncidentStore:
                             table.PK: s(f"PROBLEM#{problem}"),
                             table.SK: s(f"LINK#{number:010d}"),
                         },
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": {table.PK: s(f"PROBLEM#{problem}"), table.SK: s("PROBLEM")},
+                        "UpdateExpression": "ADD linked_count :d",
+                        "ExpressionAttributeValues": {":d": n(-1)},
                     }
                 },
             ]

@@ -5,14 +5,17 @@ serves web/dist as `make dev` does. Screenshots go to .local/screenshots/."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
+from mspdesk.domain.cti_signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
 from tests.conftest import REPO
 from tests.e2e.conftest import RunningStack
 
@@ -117,3 +120,25 @@ def every(client: httpx.Client, path: str, **query: str) -> list[dict[str, Any]]
         cursor = page.get("next_cursor")
         if not cursor:
             return items
+
+
+def post_call(stack: RunningStack, secret: str, event: str, call_id: str, **more: str) -> None:
+    """A signed Zammad-style webhook, as a phone system bridge sends it."""
+    body = urlencode(
+        {
+            "event": event,
+            "from": more.pop("caller", ""),
+            "to": "+441632960000",
+            "direction": "in",
+            "callId": call_id,
+            **more,
+        }
+    )
+    stamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        TIMESTAMP_HEADER: stamp,
+        SIGNATURE_HEADER: signature(secret, stamp, body.encode()),
+    }
+    response = httpx.post(f"{stack.base_url}/cti/generic", content=body, headers=headers)
+    assert response.status_code == 200, response.text

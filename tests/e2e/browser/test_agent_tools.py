@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from mspdesk.domain.cti_signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
-from tests.e2e.browser.conftest import every, sign_in
+from tests.e2e.browser.conftest import every, post_call, sign_in
 from tests.e2e.conftest import RunningStack
 
 pytestmark = pytest.mark.e2e
@@ -147,28 +144,6 @@ def test_starting_and_stopping_the_timer_writes_a_priced_time_entry(
     assert [(e["minutes"], e["note"], e["agent_id"]) for e in saved] == [
         (1, "Checked the mailbox rules", agent["id"])
     ]
-
-
-def post_call(stack: RunningStack, secret: str, event: str, call_id: str, **more: str) -> None:
-    """A signed Zammad-style webhook, as a phone system bridge sends it."""
-    body = urlencode(
-        {
-            "event": event,
-            "from": more.pop("caller", ""),
-            "to": "+441632960000",
-            "direction": "in",
-            "callId": call_id,
-            **more,
-        }
-    )
-    stamp = str(int(time.time()))
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        TIMESTAMP_HEADER: stamp,
-        SIGNATURE_HEADER: signature(secret, stamp, body.encode()),
-    }
-    response = httpx.post(f"{stack.base_url}/cti/generic", content=body, headers=headers)
-    assert response.status_code == 200, response.text
 
 
 def test_a_cti_new_call_pops_the_caller_in_the_console(

@@ -25,6 +25,7 @@ import { TicketPage } from "./TicketPage";
 
 // Screens an agent opens now and then load on demand, so the queue's first load stays small.
 const Incidents = lazy(() => import("./Incidents"));
+const Calls = lazy(() => import("./Calls"));
 const AdminApp = lazy(() => import("./admin/AdminApp"));
 
 export const tokens = new TokenStore("mspdesk.console.token");
@@ -131,6 +132,9 @@ export function ConsoleApp({ config }: { config: AppConfig }) {
           <a href="/" onClick={followLink}>
             Queue
           </a>
+          <a href="/calls" onClick={followLink}>
+            Calls
+          </a>
           <a href="/incidents" onClick={followLink}>
             Major incidents
             {openIncidents > 0 && (
@@ -175,6 +179,7 @@ function Routes() {
   const path = location.split("?")[0] ?? "/";
   if (path === "/") return <Queue />;
   if (path === "/incidents") return <Incidents />;
+  if (path === "/calls") return <Calls />;
   if (path === "/admin" || path.startsWith("/admin/")) return <AdminApp />;
   const ticket = /^\/tickets\/(\d+)\/?$/.exec(path);
   if (ticket?.[1]) return <TicketPage key={ticket[1]} number={Number(ticket[1])} />;

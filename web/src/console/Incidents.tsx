@@ -347,8 +347,7 @@ function RaiseProblem() {
   );
 }
 
-/** Problems by themselves, once the API lists them (GET /api/problems; until then the route
- * answers 404 or 405 and this shows nothing). */
+/** Problems by themselves, newest first (GET /api/problems). */
 function OpenProblems() {
   const [items, setItems] = useState<ProblemSummary[] | null>(null);
   useEffect(() => {
@@ -370,7 +369,7 @@ function OpenProblems() {
                 #{p.number} {p.subject}
               </a>{" "}
               <span className="muted">
-                {p.priority} · {statusLabel(p.status)} · {p.linked.length} linked
+                {p.priority} · {statusLabel(p.status)} · {p.linked_count} linked
               </span>
             </li>
           ))}

@@ -3,8 +3,8 @@
 import { useCallback, useEffect, useState } from "react";
 import { get, request } from "../shared/api";
 import { message } from "../shared/errors";
-import { followLink } from "../shared/router";
-import type { ProblemLinks } from "../shared/types";
+import { followLink, navigate } from "../shared/router";
+import type { ProblemLinks, TicketProblem } from "../shared/types";
 import { parseNumbers } from "./logic/numbers";
 
 export function useProblem(number: number | null): {
@@ -113,16 +113,116 @@ export function LinkedTickets({
   );
 }
 
-export function ProblemPanel({ number }: { number: number }) {
-  const { problem, setProblem } = useProblem(number);
-  if (!problem) return null;
+/** On a ticket: the Problem it is (its links), the Problem it is linked to, or a way to link
+ * it to one or raise one from it. */
+export function ProblemPanel({ number, subject }: { number: number; subject: string }) {
+  const [state, setState] = useState<TicketProblem | null>(null);
+  const [target, setTarget] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const load = useCallback(async () => {
+    setState(await get<TicketProblem>(`/api/tickets/${number}/problem`));
+  }, [number]);
+
+  useEffect(() => {
+    load().catch((e: unknown) => setError(message(e)));
+  }, [load]);
+
+  async function act(call: () => Promise<unknown>): Promise<void> {
+    setBusy(true);
+    try {
+      await call();
+      await load();
+      setError(null);
+      setTarget("");
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (!state) return error ? <p role="alert">{error}</p> : null;
+  const { problem, linked_to: linkedTo } = state;
+  if (problem) {
+    return (
+      <section className="problem" aria-label="Problem">
+        <h2>Problem: linked tickets</h2>
+        <p className="muted">
+          A public reply here reaches every linked ticket; resolving this resolves them.
+        </p>
+        <LinkedTickets problem={problem} onChange={(p) => setState({ ...state, problem: p })} />
+      </section>
+    );
+  }
+  const problemNumber = /^\s*#?(\d+)\s*$/.exec(target)?.[1];
   return (
     <section className="problem" aria-label="Problem">
-      <h2>Problem: linked tickets</h2>
-      <p className="muted">
-        A public reply here reaches every linked ticket; resolving this resolves them.
-      </p>
-      <LinkedTickets problem={problem} onChange={setProblem} />
+      {linkedTo ? (
+        <p>
+          Linked to{" "}
+          <a href={`/tickets/${linkedTo}`} onClick={followLink}>
+            Problem #{linkedTo}
+          </a>
+          : its public updates reach this ticket.{" "}
+          <button
+            type="button"
+            className="small"
+            disabled={busy}
+            onClick={() =>
+              void act(() => request("DELETE", `/api/problems/${linkedTo}/links/${number}`))
+            }
+          >
+            Unlink
+          </button>
+        </p>
+      ) : (
+        <details>
+          <summary>Problem</summary>
+          <form
+            className="inline"
+            aria-label="Link to a Problem"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (problemNumber) {
+                void act(() =>
+                  request("POST", `/api/problems/${problemNumber}/links`, {
+                    body: { ticket_numbers: [number] },
+                  }),
+                );
+              }
+            }}
+          >
+            <label>
+              Problem number
+              <input value={target} onChange={(e) => setTarget(e.target.value)} />
+            </label>
+            <button type="submit" disabled={busy || !problemNumber}>
+              Link
+            </button>
+          </form>
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() =>
+              void act(async () => {
+                const raised = await request<ProblemLinks>("POST", "/api/problems", {
+                  body: {
+                    subject: `Problem: ${subject}`.slice(0, 500),
+                    body: `Raised from ticket #${number}.`,
+                    ticket_numbers: [number],
+                  },
+                });
+                navigate(`/tickets/${raised.number}`);
+              })
+            }
+          >
+            Raise a Problem from this ticket
+          </button>
+        </details>
+      )}
+      {error && <p role="alert">{error}</p>}
     </section>
   );
 }

@@ -2,6 +2,8 @@
 // box and the fields, with the client context beside them.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, get, request } from "../shared/api";
+import { AttachmentList, FilePicker } from "../shared/FileViews";
+import { Uploads, attachmentsOfMeta } from "../shared/attachments";
 import { formatWhen, useNow } from "../shared/clock";
 import { markFirstScreenShown } from "../shared/firstScreen";
 import { usePolling } from "../shared/polling";
@@ -133,8 +135,8 @@ export function TicketPage({ number }: { number: number }) {
           </p>
         )}
         {detail.triage && <TriagePanel ticket={detail} triage={detail.triage} onChanged={load} />}
-        <ProblemPanel number={number} />
-        <Conversation actions={detail.actions} />
+        <ProblemPanel number={number} subject={detail.subject} />
+        <Conversation number={number} actions={detail.actions} />
         <ReplyBox number={number} onActive={setReplying} onSent={load} />
       </main>
       <div className="side">
@@ -226,7 +228,7 @@ function actionLabel(action: Action): string {
   }
 }
 
-function Conversation({ actions }: { actions: Action[] }) {
+function Conversation({ number, actions }: { number: number; actions: Action[] }) {
   return (
     <ol className="conversation" aria-label="Conversation">
       {actions.map((a) => (
@@ -240,6 +242,12 @@ function Conversation({ actions }: { actions: Action[] }) {
               )}
             </header>
             <div className="body">{a.body}</div>
+            <AttachmentList
+              root="/api"
+              number={number}
+              actionId={a.id}
+              files={attachmentsOfMeta(a.meta)}
+            />
           </article>
         </li>
       ))}
@@ -259,6 +267,8 @@ function ReplyBox({
   const [body, setBody] = useState("");
   const [focused, setFocused] = useState(false);
   const [visibility, setVisibility] = useState<"public" | "private">("public");
+  const [files, setFiles] = useState<File[]>([]);
+  const [uploads, setUploads] = useState(() => new Uploads("/api"));
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -269,8 +279,13 @@ function ReplyBox({
     if (!body.trim()) return;
     setSending(true);
     try {
-      await request("POST", `/api/tickets/${number}/actions`, { body: { body, visibility } });
+      const attachments = await uploads.keys(files);
+      await request("POST", `/api/tickets/${number}/actions`, {
+        body: { body, visibility, attachments },
+      });
       setBody("");
+      setFiles([]);
+      setUploads(new Uploads("/api"));
       setError(null);
       await onSent();
     } catch (e) {
@@ -313,6 +328,7 @@ function ReplyBox({
           onBlur={() => setFocused(false)}
         />
       </label>
+      <FilePicker files={files} onChange={setFiles} disabled={sending} />
       {error && <p role="alert">{error}</p>}
       <button type="submit" disabled={sending || !body.trim()}>
         {visibility === "public" ? "Send reply" : "Add note"}

@@ -1,8 +1,10 @@
-// The reference data every screen names things by: clients, agents, teams, categories. A tab
-// keeps the last lists it read (sessionStorage, like the token) so a reload shows the queue
-// without waiting for them; they are read again in the background once the queue is up.
+// The reference data every screen names things by: clients, agents, teams, categories, read in
+// one request (GET /api/reference, each list sorted by name, inactive entries included: old
+// tickets still name them). A tab keeps the last lists it read (sessionStorage, like the token)
+// so a reload shows the queue without waiting for them; they are read again in the background
+// once the queue is up, and the browser revalidates them with their ETag (304 when unchanged).
 import { createContext, useContext } from "react";
-import { getAll } from "../shared/api";
+import { get } from "../shared/api";
 import type { Me, Named } from "../shared/types";
 
 export interface Directory {
@@ -17,20 +19,27 @@ export interface Directory {
 
 export type Lists = Omit<Directory, "reload">;
 
+/** Clients and agents also say whether they are active; the others have no such switch. */
+export type Listed = Named & { active?: boolean };
+
+/** What GET /api/reference answers. */
+export interface Reference {
+  clients: Listed[];
+  agents: Listed[];
+  teams: Listed[];
+  categories: Listed[];
+}
+
+const REFERENCE_PATH = "/api/reference";
+
 export async function loadDirectory(me: Me): Promise<Lists> {
-  const [clients, agents, teams, categories] = await Promise.all(
-    ["clients", "agents", "teams", "categories"].map((kind) =>
-      getAll<Named>(`/api/admin/${kind}`).then((all) =>
-        all.sort((a, b) => a.name.localeCompare(b.name)),
-      ),
-    ),
-  );
+  const lists = await get<Reference>(REFERENCE_PATH);
   return {
     me,
-    clients: clients ?? [],
-    agents: agents ?? [],
-    teams: teams ?? [],
-    categories: categories ?? [],
+    clients: lists.clients,
+    agents: lists.agents,
+    teams: lists.teams,
+    categories: lists.categories,
   };
 }
 

@@ -2,6 +2,8 @@
 // answers only their own company's tickets; anything else is "not found" here too.
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { ApiError, get, request } from "../shared/api";
+import { AttachmentList, FilePicker } from "../shared/FileViews";
+import { Uploads } from "../shared/attachments";
 import {
   TokenStore,
   cognitoLogoutUrl,
@@ -34,7 +36,9 @@ export function PortalApp({ config }: { config: AppConfig }) {
   const [me, setMe] = useState<PortalMe | null>(null);
   const [brand, setBrand] = useState<PortalBrand>(NEUTRAL);
   const [error, setError] = useState<string | null>(null);
-  const redirectUri = `${window.location.origin}${path.base}`;
+  // The hosted UI returns only to registered URLs: always /portal/, whatever client's path
+  // (or page) sent the end-user to sign in; the page is restored after (shared/auth.ts).
+  const redirectUri = `${window.location.origin}/portal/`;
 
   useEffect(() => applyBrand(brand), [brand]);
 
@@ -216,17 +220,20 @@ function MyTickets({ base }: { base: string }) {
 function NewTicket({ base }: { base: string }) {
   const [subject, setSubject] = useState("");
   const [body, setBody] = useState("");
+  const [files, setFiles] = useState<File[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
   // One key per form: a retried submit never raises the ticket twice.
   const [key] = useState(() => crypto.randomUUID());
+  const [uploads] = useState(() => new Uploads("/portal/api"));
 
   async function submit(event: React.FormEvent): Promise<void> {
     event.preventDefault();
     setSending(true);
     try {
+      const attachments = await uploads.keys(files);
       const ticket = await request<PortalTicket>("POST", "/portal/api/tickets", {
-        body: { subject, body },
+        body: { subject, body, attachments },
         headers: { "Idempotency-Key": key },
       });
       navigate(`${base}tickets/${ticket.number}`);
@@ -253,9 +260,10 @@ function NewTicket({ base }: { base: string }) {
           What is happening?
           <textarea rows={8} value={body} onChange={(e) => setBody(e.target.value)} required />
         </label>
+        <FilePicker files={files} onChange={setFiles} disabled={sending} />
         {error && <p role="alert">{error}</p>}
         <button type="submit" disabled={sending || !subject.trim() || !body.trim()}>
-          Send
+          {sending && files.length ? "Uploading…" : "Send"}
         </button>{" "}
         <a href={base} onClick={followLink}>
           Cancel
@@ -270,6 +278,8 @@ function TicketView({ base, number }: { base: string; number: number }) {
   const [missing, setMissing] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [reply, setReply] = useState("");
+  const [files, setFiles] = useState<File[]>([]);
+  const [uploads, setUploads] = useState(() => new Uploads("/portal/api"));
   const [sending, setSending] = useState(false);
 
   const load = useCallback(async () => {
@@ -290,8 +300,13 @@ function TicketView({ base, number }: { base: string; number: number }) {
     event.preventDefault();
     setSending(true);
     try {
-      await request("POST", `/portal/api/tickets/${number}/replies`, { body: { body: reply } });
+      const attachments = await uploads.keys(files);
+      await request("POST", `/portal/api/tickets/${number}/replies`, {
+        body: { body: reply, attachments },
+      });
       setReply("");
+      setFiles([]);
+      setUploads(new Uploads("/portal/api"));
       setError(null);
       await load();
     } catch (e) {
@@ -328,6 +343,12 @@ function TicketView({ base, number }: { base: string; number: number }) {
                 <time dateTime={a.created_at}>{formatWhen(a.created_at)}</time>
               </header>
               <div className="body">{a.body}</div>
+              <AttachmentList
+                root="/portal/api"
+                number={ticket.number}
+                actionId={a.id}
+                files={a.attachments}
+              />
             </article>
           </li>
         ))}
@@ -340,6 +361,7 @@ function TicketView({ base, number }: { base: string; number: number }) {
             Your reply
             <textarea rows={5} value={reply} onChange={(e) => setReply(e.target.value)} />
           </label>
+          <FilePicker files={files} onChange={setFiles} disabled={sending} />
           {error && <p role="alert">{error}</p>}
           <button type="submit" disabled={sending || !reply.trim()}>
             Send reply

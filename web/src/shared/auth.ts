@@ -3,6 +3,7 @@
 // authorization-code flow with PKCE, and the API is sent the ID token (it matches people on
 // its email claim).
 import type { AppConfig } from "./config";
+import { navigate } from "./router";
 
 export class TokenStore {
   constructor(private readonly key: string) {}
@@ -82,11 +83,8 @@ export async function finishCognitoSignIn(
       code_verifier: verifier,
     }),
   });
-  window.history.replaceState(
-    null,
-    "",
-    sessionStorage.getItem(RETURN_TO) ?? window.location.pathname,
-  );
+  // Back to the page that sent us, through the router so that the app shows it.
+  navigate(sessionStorage.getItem(RETURN_TO) ?? window.location.pathname, true);
   sessionStorage.removeItem(RETURN_TO);
   if (!response.ok) throw new Error(`sign-in failed (${response.status})`);
   const tokens = (await response.json()) as { id_token?: string };

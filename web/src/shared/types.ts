@@ -1,5 +1,6 @@
 // The shapes of the HTTP API that the screens read (see /openapi.json); fields the screens
 // do not use are left out.
+import type { AttachmentInfo } from "./attachments";
 
 export type Role = "admin" | "agent" | "end-user";
 export type TicketStatus =
@@ -203,6 +204,7 @@ export interface PortalAction {
   from_support: boolean;
   body: string;
   created_at: string;
+  attachments: AttachmentInfo[];
 }
 
 export interface PortalTicketDetail extends PortalTicket {
@@ -494,10 +496,46 @@ export interface ProblemLinks {
   linked: number[];
 }
 
-/** A Problem as GET /api/problems would list it (the route does not exist yet). */
-export interface ProblemSummary extends ProblemLinks {
+/** A Problem as GET /api/problems lists it. */
+export interface ProblemSummary {
+  number: number;
+  incident_id: string | null;
+  linked_count: number;
   subject: string;
   status: TicketStatus;
   priority: Priority;
+  client_id: string;
   created_at: string;
+}
+
+/** GET /api/tickets/{number}/problem: the Problem a ticket is, or the one it is linked to. */
+export interface TicketProblem {
+  problem: ProblemLinks | null;
+  linked_to: number | null;
+}
+
+// --- phone administration ---------------------------------------------------------------------
+
+/** A call script as the admin API keeps it (GET /api/admin/call-scripts). */
+export interface AdminCallScript extends CallScript {
+  client_ids: string[];
+  category_ids: string[];
+  team_ids: string[];
+  active: boolean;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Extensions (or names, addresses) to agents; our dialled numbers to teams. */
+export interface CtiDirectory {
+  extensions: Record<string, string>;
+  numbers: Record<string, string>;
+  version: number;
+}
+
+export interface ReindexCounts {
+  clients: number;
+  sites: number;
+  changed: number;
 }

@@ -1,51 +1,95 @@
 // The admin screens (admins only), loaded on demand: reference data of every kind through one
-// list and one form, the MSP's settings (triage included) and billing.
+// list and one form (deleted or deactivated as its kind allows), call scripts, the phone
+// directory, the MSP's settings (triage included) and billing.
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
-import { get, getAll, request } from "../../shared/api";
+import { ApiError, get, request } from "../../shared/api";
 import { message } from "../../shared/errors";
 import { followLink, navigate, useLocation } from "../../shared/router";
 import type { Named, Page } from "../../shared/types";
 import { nameOf, useDirectory } from "../directory";
+import { CallScripts } from "./CallScripts";
+import { DeleteButton } from "./DeleteButton";
 import { EntityForm } from "./EntityForm";
-import { type Choices, type FieldSpec, type Option, creatable } from "./form";
-import { BY_PATH, RESOURCES, type ResourceSpec } from "./resources";
+import { type Choices, type FieldSpec, type FormValues, type Option, creatable } from "./form";
+import { PhoneDirectory } from "./PhoneDirectory";
+import { BY_PATH, RESOURCES, type Column, type ResourceSpec } from "./resources";
 
 const Billing = lazy(() => import("./Billing"));
 
 type Json = Record<string, unknown>;
+const DIRECTORY_REFS = ["clients", "agents", "teams", "categories"];
+
+interface Wanted {
+  ref: string;
+  /** Read for one client (its sites, its end-users). */
+  perClient: boolean;
+}
+
+/** Every item of an admin list (all its pages). */
+async function every(path: string, query: Record<string, string> = {}): Promise<Named[]> {
+  const out: Named[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Page<Named> = await get(path, { ...query, limit: 100, cursor });
+    out.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
 
 /** Reference lists by admin path; clients, agents, teams and categories come from the
- * console's directory, the rest are read when a form needs them. */
-function useReferences(wanted: readonly string[]): (ref: string) => Named[] {
+ * console's directory, the rest are read when a form needs them (per-client ones for
+ * `clientId`). */
+function useReferences(
+  wanted: readonly Wanted[],
+  clientId: string | null = null,
+): (ref: string) => Named[] {
   const directory = useDirectory();
   const [extra, setExtra] = useState<Record<string, Named[]>>({});
-  const key = wanted.join(",");
+  const keyOf = useCallback(
+    (w: Wanted): string | null =>
+      w.perClient ? (clientId ? `${w.ref}?client_id=${clientId}` : null) : w.ref,
+    [clientId],
+  );
+  const missing = wanted
+    .filter((w) => !DIRECTORY_REFS.includes(w.ref))
+    .map((w) => [w, keyOf(w)] as const)
+    .filter((pair): pair is readonly [Wanted, string] => pair[1] !== null);
+  const key = missing.map(([, k]) => k).join(",");
   useEffect(() => {
-    const missing = key
-      .split(",")
-      .filter((r) => r && !["clients", "agents", "teams", "categories"].includes(r));
-    for (const ref of missing) {
-      void getAll<Named>(`/api/admin/${ref}`).then((all) =>
-        setExtra((old) => ({ ...old, [ref]: all.sort((a, b) => a.name.localeCompare(b.name)) })),
-      );
+    for (const [w, k] of missing) {
+      const query: Record<string, string> = w.perClient && clientId ? { client_id: clientId } : {};
+      void every(`/api/admin/${w.ref}`, query)
+        .then((all) => setExtra((old) => ({ ...old, [k]: all })))
+        .catch(() => undefined);
     }
+    // `key` names everything `missing` holds: a new list only when it changes.
   }, [key]);
+  const perClient = useMemo(
+    () => new Set(wanted.filter((w) => w.perClient).map((w) => w.ref)),
+    [wanted],
+  );
   return useCallback(
     (ref: string): Named[] => {
       if (ref === "clients") return directory.clients;
       if (ref === "agents") return directory.agents;
       if (ref === "teams") return directory.teams;
       if (ref === "categories") return directory.categories;
-      return extra[ref] ?? [];
+      const k = keyOf({ ref, perClient: perClient.has(ref) });
+      return (k && extra[k]) || [];
     },
-    [directory, extra],
+    [directory, extra, keyOf, perClient],
   );
 }
 
-function refsOf(fields: readonly FieldSpec[]): string[] {
-  return [
-    ...new Set(fields.flatMap((f) => (f.choices && "ref" in f.choices ? [f.choices.ref] : []))),
-  ];
+function refsOf(fields: readonly FieldSpec[]): Wanted[] {
+  const found = new Map<string, Wanted>();
+  for (const f of fields) {
+    if (f.choices && "ref" in f.choices) {
+      found.set(f.choices.ref, { ref: f.choices.ref, perClient: f.choices.perClient === true });
+    }
+  }
+  return [...found.values()];
 }
 
 function optionsFrom(lookup: (ref: string) => Named[]) {
@@ -55,6 +99,8 @@ function optionsFrom(lookup: (ref: string) => Named[]) {
 
 const SECTIONS: { path: string; title: string }[] = [
   ...RESOURCES.map((r) => ({ path: r.path, title: r.title })),
+  { path: "call-scripts", title: "Call scripts" },
+  { path: "phone-directory", title: "Phone directory" },
   { path: "settings", title: "Settings" },
   { path: "billing", title: "Billing" },
 ];
@@ -82,6 +128,9 @@ export default function AdminApp() {
   const spec = BY_PATH.get(section);
   if (section === "") content = <Overview />;
   else if (section === "settings") content = <Settings />;
+  else if (section === "call-scripts") {
+    content = <CallScripts key={parts[1] ?? ""} id={parts[1] ?? null} />;
+  } else if (section === "phone-directory") content = <PhoneDirectory />;
   else if (section === "billing") {
     content = (
       <Suspense fallback={<p>Loading…</p>}>
@@ -131,16 +180,38 @@ function Overview() {
   );
 }
 
+function Cell({
+  column,
+  item,
+  name,
+}: {
+  column: Column;
+  item: Json;
+  name: Parameters<Column["show"]>[1];
+}) {
+  const links = column.links?.(item) ?? [];
+  return (
+    <>
+      {column.show(item, name)}
+      {links.map((l) => (
+        <a key={l.href} className="launch" href={l.href} aria-label={l.label}>
+          {l.text}
+        </a>
+      ))}
+    </>
+  );
+}
+
 function ListPage({ spec, query }: { spec: ResourceSpec; query: string }) {
   const { clients } = useDirectory();
-  const clientId =
-    new URLSearchParams(query).get("client_id") ??
-    (spec.perClient ? (clients[0]?.id ?? null) : null);
+  const params = new URLSearchParams(query);
+  const clientId = params.get("client_id") ?? (spec.perClient ? (clients[0]?.id ?? null) : null);
+  const endUserId = spec.perEndUser ? params.get("end_user_id") : null;
   const [items, setItems] = useState<Json[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const refs = useMemo(() => refsOf(spec.fields), [spec]);
-  const lookup = useReferences(refs);
+  const lookup = useReferences(refs, clientId);
   const name = useCallback(
     (ref: string, id: unknown): string => (typeof id === "string" ? nameOf(lookup(ref), id) : "—"),
     [lookup],
@@ -152,7 +223,8 @@ function ListPage({ spec, query }: { spec: ResourceSpec; query: string }) {
         const page = await get<Page<Json>>(`/api/admin/${spec.path}`, {
           limit: 100,
           cursor: after,
-          client_id: spec.perClient ? clientId : null,
+          client_id: spec.perClient && !endUserId ? clientId : null,
+          end_user_id: endUserId,
         });
         setItems((old) => [...(after ? (old ?? []) : []), ...page.items]);
         setCursor(page.next_cursor);
@@ -161,13 +233,15 @@ function ListPage({ spec, query }: { spec: ResourceSpec; query: string }) {
         setError(message(e));
       }
     },
-    [spec, clientId],
+    [spec, clientId, endUserId],
   );
   useEffect(() => {
     setItems(null);
     void load(null);
   }, [load]);
 
+  const listHref = (client: string, person: string | null = null): string =>
+    `/admin/${spec.path}?client_id=${client}${person ? `&end_user_id=${person}` : ""}`;
   const newHref = `/admin/${spec.path}/new${spec.perClient && clientId ? `?client_id=${clientId}` : ""}`;
   return (
     <>
@@ -178,19 +252,37 @@ function ListPage({ spec, query }: { spec: ResourceSpec; query: string }) {
         </a>
       </header>
       {spec.perClient && (
-        <label>
-          Client
-          <select
-            value={clientId ?? ""}
-            onChange={(e) => navigate(`/admin/${spec.path}?client_id=${e.target.value}`, true)}
-          >
-            {clients.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <div className="inline">
+          <label>
+            Client
+            <select
+              value={clientId ?? ""}
+              onChange={(e) => navigate(listHref(e.target.value), true)}
+            >
+              {clients.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          {spec.perEndUser && clientId && (
+            <label>
+              Used by
+              <select
+                value={endUserId ?? ""}
+                onChange={(e) => navigate(listHref(clientId, e.target.value || null), true)}
+              >
+                <option value="">Anyone at this client</option>
+                {lookup("end-users").map((p) => (
+                  <option key={p.id} value={p.id}>
+                    {p.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+        </div>
       )}
       {error && <p role="alert">{error}</p>}
       {items === null ? (
@@ -218,7 +310,7 @@ function ListPage({ spec, query }: { spec: ResourceSpec; query: string }) {
                         {c.show(item, name)}
                       </a>
                     ) : (
-                      c.show(item, name)
+                      <Cell column={c} item={item} name={name} />
                     )}
                   </td>
                 ))}
@@ -252,7 +344,14 @@ function EditPage({
     id === null ? { ...spec.defaults, ...(clientId ? { client_id: clientId } : {}) } : null,
   );
   const [error, setError] = useState<string | null>(null);
-  const lookup = useReferences(refsOf(spec.fields));
+  // The form starts again from the entity when something outside it changed it (deactivated).
+  const [formKey, setFormKey] = useState(0);
+  // The client whose sites and end-users the form offers: the one chosen, as it is chosen.
+  const [chosenClient, setChosenClient] = useState<string | null>(null);
+  const owner =
+    chosenClient ?? (typeof entity?.client_id === "string" ? entity.client_id : clientId);
+  const refs = useMemo(() => refsOf(spec.fields), [spec]);
+  const lookup = useReferences(refs, owner);
   const url = `/api/admin/${spec.path}`;
 
   useEffect(() => {
@@ -269,6 +368,7 @@ function EditPage({
       ? `New ${spec.singular}`
       : `${spec.singular[0]?.toUpperCase()}${spec.singular.slice(1)}: ${String(entity.name ?? id)}`;
   const listHref = `/admin/${spec.path}${spec.perClient && entity.client_id ? `?client_id=${String(entity.client_id)}` : ""}`;
+  const linkColumns = spec.columns.filter((c) => c.links);
 
   return (
     <>
@@ -278,13 +378,30 @@ function EditPage({
         </a>
       </p>
       <h1>{title}</h1>
+      {id !== null && spec.activeToggle && entity.active === false && (
+        <p className="conflict" role="note">
+          Deactivated: kept for the history that names it, offered nowhere new.
+        </p>
+      )}
+      {id !== null &&
+        linkColumns.map((c) => (
+          <p key={c.label}>
+            <strong>{c.label}:</strong> <Cell column={c} item={entity} name={() => ""} />
+          </p>
+        ))}
       <EntityForm
+        key={formKey}
         label={title}
         fields={spec.fields}
         base={entity}
         creating={id === null}
         options={optionsFrom(lookup)}
         reload={id === null ? undefined : () => get<Json>(`${url}/${id}`)}
+        onChange={(values: FormValues) => {
+          if (typeof values.client_id === "string" && values.client_id) {
+            setChosenClient(values.client_id);
+          }
+        }}
         save={async (next, base) => {
           if (id === null) {
             return request<Json>("POST", url, { body: creatable(next) });
@@ -301,9 +418,80 @@ function EditPage({
         onSaved={(saved) => {
           if (DIRECTORY_KINDS.has(spec.path)) void directory.reload();
           if (id === null) navigate(`/admin/${spec.path}/${String(saved.id)}`, true);
+          else setEntity(saved);
         }}
       />
+      {id !== null && spec.activeToggle && (
+        <ActiveToggle
+          spec={spec}
+          entity={entity}
+          url={`${url}/${id}`}
+          onChanged={(saved) => {
+            setEntity(saved);
+            setFormKey((k) => k + 1);
+            if (DIRECTORY_KINDS.has(spec.path)) void directory.reload();
+          }}
+        />
+      )}
+      {id !== null && spec.deletable && (
+        <DeleteButton
+          what={`${spec.singular} ${String(entity.name ?? id)}`}
+          url={`${url}/${id}`}
+          version={Number(entity.version)}
+          onDeleted={() => navigate(listHref, true)}
+        />
+      )}
     </>
+  );
+}
+
+/** Deactivate or reactivate (PATCH active) what history names and so is never deleted. */
+function ActiveToggle({
+  spec,
+  entity,
+  url,
+  onChanged,
+}: {
+  spec: ResourceSpec;
+  entity: Json;
+  url: string;
+  onChanged: (saved: Json) => void;
+}) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const active = entity.active !== false;
+  const change = async (): Promise<void> => {
+    setBusy(true);
+    try {
+      const saved = await request<Json>("PATCH", url, {
+        body: { active: !active },
+        headers: { "If-Match": `"${String(entity.version)}"` },
+      });
+      setError(null);
+      onChanged(saved);
+    } catch (e) {
+      setError(
+        e instanceof ApiError && e.status === 409
+          ? "Changed by someone else since you opened it: reload the page to see their changes."
+          : message(e),
+      );
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section aria-label={active ? "Deactivate" : "Reactivate"}>
+      <h2 className="form-section">{active ? "Deactivate" : "Reactivate"}</h2>
+      <p className="muted">
+        {active
+          ? `A ${spec.singular} is never deleted: tickets, calls and bills name it. Deactivated, it is kept for them and offered nowhere new.`
+          : `Reactivated, this ${spec.singular} is offered again.`}
+      </p>
+      <button type="button" disabled={busy} onClick={() => void change()}>
+        {active ? `Deactivate ${spec.singular}` : `Reactivate ${spec.singular}`}
+      </button>
+      {error && <p role="alert">{error}</p>}
+    </section>
   );
 }
 

@@ -10,7 +10,9 @@ import {
   FieldErrors,
   type FormValues,
   type Option,
+  type Row,
   changedFields,
+  emptyRow,
   fromForm,
   toForm,
 } from "./form";
@@ -32,6 +34,8 @@ interface Props {
   reload?: (() => Promise<Json>) | undefined;
   options: (choices: Choices) => readonly Option[];
   onSaved?: (saved: Json) => void;
+  /** Every change the admin types (a form whose choices follow another field's value). */
+  onChange?: (values: FormValues) => void;
   submitLabel?: string;
 }
 
@@ -44,6 +48,7 @@ export function EntityForm({
   reload,
   options,
   onSaved,
+  onChange,
   submitLabel,
 }: Props) {
   const [base, setBase] = useState<Json>(initial);
@@ -112,8 +117,10 @@ export function EntityForm({
   }
 
   const set = (path: string, value: FormValues[string]): void => {
-    setValues((old) => ({ ...old, [path]: value }));
+    const next = { ...values, [path]: value };
+    setValues(next);
     setSaved(false);
+    onChange?.(next);
   };
 
   return (
@@ -236,8 +243,85 @@ function Field({
       </div>
     );
   }
+  if (field.kind === "rows") {
+    const rows = Array.isArray(value) ? (value as Row[]) : [];
+    const columns = field.columns ?? [];
+    const change = (i: number, key: string, text: string): void =>
+      onChange(rows.map((r, j) => (j === i ? { ...r, [key]: text } : r)));
+    return (
+      <fieldset
+        className="field rows wide"
+        aria-describedby={described || undefined}
+        aria-invalid={error ? true : undefined}
+      >
+        <legend>{field.label}</legend>
+        {rows.length > 0 && (
+          <table className="compact">
+            <thead>
+              <tr>
+                {columns.map((c) => (
+                  <th key={c.key} scope="col">
+                    {c.label}
+                  </th>
+                ))}
+                <td />
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((row, i) => (
+                <tr key={i}>
+                  {columns.map((c) => (
+                    <td key={c.key}>
+                      {c.kind === "select" ? (
+                        <select
+                          aria-label={`${c.label} ${i + 1}`}
+                          value={row[c.key] ?? ""}
+                          onChange={(e) => change(i, c.key, e.target.value)}
+                        >
+                          {c.nullable && <option value="">None</option>}
+                          {(c.choices ?? []).map((o) => (
+                            <option key={o.value} value={o.value}>
+                              {o.label}
+                            </option>
+                          ))}
+                        </select>
+                      ) : (
+                        <input
+                          type="text"
+                          aria-label={`${c.label} ${i + 1}`}
+                          value={row[c.key] ?? ""}
+                          placeholder={c.placeholder}
+                          onChange={(e) => change(i, c.key, e.target.value)}
+                        />
+                      )}
+                    </td>
+                  ))}
+                  <td>
+                    <button
+                      type="button"
+                      className="small"
+                      aria-label={`Remove ${field.label.toLowerCase()} ${i + 1}`}
+                      onClick={() => onChange(rows.filter((_, j) => j !== i))}
+                    >
+                      Remove
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <div>
+          <button type="button" onClick={() => onChange([...rows, emptyRow(field)])}>
+            Add {field.addLabel ?? field.label.toLowerCase()}
+          </button>
+        </div>
+        {after}
+      </fieldset>
+    );
+  }
   if (field.kind === "multi") {
-    const ticked = Array.isArray(value) ? value : [];
+    const ticked = (Array.isArray(value) ? value : []) as string[];
     return (
       <fieldset className="field multi wide" aria-describedby={described || undefined}>
         <legend>{field.label}</legend>

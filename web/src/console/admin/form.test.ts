@@ -3,6 +3,7 @@ import {
   type FieldSpec,
   FieldErrors,
   changedFields,
+  emptyRow,
   fromForm,
   getPath,
   setPath,
@@ -93,5 +94,53 @@ describe("changedFields", () => {
       branding: { ...client.branding, primary_colour: "#ff0000" },
     });
     expect(changedFields(client, client)).toEqual({});
+  });
+});
+
+describe("rows", () => {
+  const remote: FieldSpec = {
+    path: "remote_access",
+    label: "Remote access",
+    kind: "rows",
+    columns: [
+      {
+        key: "kind",
+        label: "Tool",
+        kind: "select",
+        choices: [
+          { value: "rdp", label: "RDP" },
+          { value: "teamviewer", label: "TeamViewer" },
+        ],
+      },
+      { key: "target", label: "Target", kind: "text", required: true },
+      { key: "label", label: "Label", kind: "text", nullable: true },
+    ],
+  };
+  const asset = {
+    name: "PC-1",
+    remote_access: [{ kind: "rdp", target: "pc-1.acme.local", label: null, launch_url: "rdp://x" }],
+  };
+
+  it("shows each object as a row of text and sends back only the row's keys", () => {
+    const values = toForm([remote], asset);
+    expect(values.remote_access).toEqual([{ kind: "rdp", target: "pc-1.acme.local", label: "" }]);
+    expect(fromForm([remote], asset, values).remote_access).toEqual([
+      { kind: "rdp", target: "pc-1.acme.local", label: null },
+    ]);
+  });
+
+  it("starts a new row on the first choice, drops rows left blank, names a missing target", () => {
+    const blank = emptyRow(remote);
+    expect(blank).toEqual({ kind: "rdp", target: "", label: "" });
+    const values = { remote_access: [blank, { kind: "teamviewer", target: " 123 ", label: "TV" }] };
+    expect(fromForm([remote], asset, values).remote_access).toEqual([
+      { kind: "teamviewer", target: "123", label: "TV" },
+    ]);
+    try {
+      fromForm([remote], asset, { remote_access: [{ kind: "rdp", target: "", label: "x" }] });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as FieldErrors).byPath).toEqual({ remote_access: "row 1: target is required" });
+    }
   });
 });

@@ -1,5 +1,5 @@
 // The admin forms' pure part: fields addressed by dotted path into the entity's JSON, shown as
-// text, ticks and choices, and turned back into the JSON the API takes. An update sends only
+// text, ticks, choices and rows, and turned back into the JSON the API takes. An update sends only
 // the top-level fields that changed (the API merges top-level fields; a nested object such as
 // `branding` goes whole).
 
@@ -16,6 +16,7 @@ export type FieldKind =
   | "colour" // #rrggbb
   | "date"
   | "intervals" // working hours: "09:00-17:30, 18:00-20:00"
+  | "rows" // a list of small objects (remote-access links), one row of inputs each
   | "json"; // anything else, as JSON text
 
 export interface Option {
@@ -23,8 +24,21 @@ export interface Option {
   label: string;
 }
 
-/** Where a select's choices come from: fixed, or a kind of reference data by its admin path. */
-export type Choices = readonly Option[] | { ref: string };
+/** Where a select's choices come from: fixed, or a kind of reference data by its admin path
+ * (`perClient`: the entity's own client's, such as its sites and end-users). */
+export type Choices = readonly Option[] | { ref: string; perClient?: boolean };
+
+/** One input of a "rows" field's row: a key of the objects in the list. */
+export interface ColumnSpec {
+  key: string;
+  label: string;
+  kind: "text" | "select";
+  choices?: readonly Option[];
+  required?: boolean;
+  /** "" is sent as null. */
+  nullable?: boolean;
+  placeholder?: string;
+}
 
 export interface FieldSpec {
   path: string;
@@ -39,9 +53,13 @@ export interface FieldSpec {
   placeholder?: string;
   /** A heading shown before this field: it starts a group. */
   section?: string;
+  /** The inputs of each row of a "rows" field, and what its add button says. */
+  columns?: readonly ColumnSpec[];
+  addLabel?: string;
 }
 
-export type FormValue = string | boolean | string[];
+export type Row = Record<string, string>;
+export type FormValue = string | boolean | string[] | Row[];
 export type FormValues = Record<string, FormValue>;
 type Json = Record<string, unknown>;
 
@@ -83,11 +101,54 @@ export function toValue(field: FieldSpec, raw: unknown): FormValue {
             )
             .join(", ")
         : "";
+    case "rows":
+      return Array.isArray(raw) ? raw.map((r: unknown) => toRow(field, r)) : [];
     case "json":
       return raw === undefined ? "" : JSON.stringify(raw, null, 2);
     default:
       return raw === null || raw === undefined ? "" : String(raw);
   }
+}
+
+function toRow(field: FieldSpec, raw: unknown): Row {
+  const object = typeof raw === "object" && raw !== null ? (raw as Json) : {};
+  return Object.fromEntries(
+    (field.columns ?? []).map((c) => {
+      const value = object[c.key];
+      return [c.key, value === null || value === undefined ? "" : String(value)];
+    }),
+  );
+}
+
+/** A blank row of a "rows" field: its selects on their first choice. */
+export function emptyRow(field: FieldSpec): Row {
+  return Object.fromEntries(
+    (field.columns ?? []).map((c) => [
+      c.key,
+      c.kind === "select" && !c.nullable ? (c.choices?.[0]?.value ?? "") : "",
+    ]),
+  );
+}
+
+function fromRows(field: FieldSpec, value: FormValue): Json[] {
+  const columns = field.columns ?? [];
+  const rows = Array.isArray(value) ? (value as Row[]) : [];
+  const out: Json[] = [];
+  rows.forEach((row, i) => {
+    // A row with nothing typed in its text inputs is a row the admin did not fill: dropped.
+    const typed = columns.filter((c) => c.kind === "text").some((c) => (row[c.key] ?? "").trim());
+    if (!typed) return;
+    const object: Json = {};
+    for (const column of columns) {
+      const text = (row[column.key] ?? "").trim();
+      if (!text && column.required) {
+        throw new FieldError(field.path, `row ${i + 1}: ${column.label.toLowerCase()} is required`);
+      }
+      object[column.key] = text === "" && column.nullable ? null : text;
+    }
+    out.push(object);
+  });
+  return out;
 }
 
 export function toForm(fields: readonly FieldSpec[], entity: Json): FormValues {
@@ -138,6 +199,8 @@ export function fromValue(field: FieldSpec, value: FormValue): unknown {
         .filter(Boolean);
     case "intervals":
       return parseIntervals(text, field.path);
+    case "rows":
+      return fromRows(field, value);
     case "json":
       if (!text) return field.nullable ? null : undefined;
       try {

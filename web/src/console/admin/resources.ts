@@ -1,14 +1,24 @@
 // Every kind of reference data the admin screens manage, described once: where it lives in
-// the API, what the list shows, which fields the form has.
+// the API, what the list shows, which fields the form has, and how one goes away: deleted for
+// good (what no history names) or deactivated (what tickets, calls and bills name).
 import { PRIORITIES, STATUSES, statusLabel } from "../../shared/types";
 import type { FieldSpec, Option } from "./form";
 
 type Json = Record<string, unknown>;
 
+export interface Link {
+  href: string;
+  /** What the link shows, and what it says to a screen reader. */
+  text: string;
+  label: string;
+}
+
 export interface Column {
   label: string;
   /** The cell's text; `name` turns an id of reference data (by admin path) into its name. */
   show: (item: Json, name: (ref: string, id: unknown) => string) => string;
+  /** Links shown after the text (remote-access launch links, say). */
+  links?: (item: Json) => Link[];
 }
 
 export interface ResourceSpec {
@@ -21,6 +31,12 @@ export interface ResourceSpec {
   fields: FieldSpec[];
   /** A new one before the admin types anything. */
   defaults: Json;
+  /** DELETE removes it for good: nothing else names it. */
+  deletable?: boolean;
+  /** It has an `active` flag: deactivated and reactivated, never deleted. */
+  activeToggle?: boolean;
+  /** Also listed per end-user of the client (the API takes end_user_id). */
+  perEndUser?: boolean;
 }
 
 const plain = (values: readonly string[], label = (v: string) => v): Option[] =>
@@ -52,6 +68,13 @@ const NOTES: FieldSpec = {
   kind: "lines",
   help: "One per line; shown the moment a ticket or call of theirs opens.",
 };
+const REMOTE_LABELS: Record<string, string> = {
+  rdp: "RDP",
+  splashtop: "Splashtop",
+  teamviewer: "TeamViewer",
+  anydesk: "AnyDesk",
+  other: "Other link",
+};
 const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
 export const RESOURCES: readonly ResourceSpec[] = [
@@ -59,6 +82,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
     path: "clients",
     title: "Clients",
     singular: "client",
+    activeToggle: true,
     columns: [
       col("Name", "name"),
       col("Main phone", "main_phone"),
@@ -97,7 +121,6 @@ export const RESOURCES: readonly ResourceSpec[] = [
         label: "Create end-users from new senders",
         kind: "checkbox",
       },
-      { path: "active", label: "Active", kind: "checkbox" },
       {
         path: "branding.display_name",
         section: "Portal branding",
@@ -128,11 +151,13 @@ export const RESOURCES: readonly ResourceSpec[] = [
     title: "End-users",
     singular: "end-user",
     perClient: true,
+    activeToggle: true,
     columns: [
       col("Name", "name"),
       col("Email", "emails"),
       col("Phone", "phones"),
       col("VIP", "vip"),
+      col("Active", "active"),
     ],
     defaults: {
       name: "",
@@ -154,7 +179,6 @@ export const RESOURCES: readonly ResourceSpec[] = [
       { path: "vip", label: "VIP", kind: "checkbox" },
       { path: "unsupported", label: "Not supported", kind: "checkbox" },
       NOTES,
-      { path: "active", label: "Active", kind: "checkbox" },
     ],
   },
   {
@@ -175,6 +199,98 @@ export const RESOURCES: readonly ResourceSpec[] = [
         kind: "text",
         nullable: true,
         placeholder: "Europe/London",
+      },
+    ],
+  },
+  {
+    path: "assets",
+    title: "Assets",
+    singular: "asset",
+    perClient: true,
+    perEndUser: true,
+    deletable: true,
+    columns: [
+      col("Name", "name"),
+      col("Kind", "kind"),
+      refCol("Used by", "end_user_id", "end-users"),
+      refCol("Site", "site_id", "sites"),
+      col("Serial number", "serial_number"),
+      {
+        label: "Remote access",
+        show: (i) => (Array.isArray(i.remote_access) && i.remote_access.length ? "" : "—"),
+        links: (i) =>
+          ((i.remote_access as Json[] | undefined) ?? []).map((r) => {
+            const tool = String(r.label ?? REMOTE_LABELS[String(r.kind)] ?? r.kind);
+            return {
+              href: String(r.launch_url),
+              text: `Connect (${tool})`,
+              label: `Connect to ${String(i.name)} with ${tool}`,
+            };
+          }),
+      },
+    ],
+    defaults: {
+      name: "",
+      kind: "workstation",
+      end_user_id: null,
+      site_id: null,
+      serial_number: null,
+      notes: null,
+      remote_access: [],
+    },
+    fields: [
+      CLIENT,
+      { path: "name", label: "Name", kind: "text", required: true, placeholder: "ACME-PC-014" },
+      {
+        path: "kind",
+        label: "Kind",
+        kind: "text",
+        required: true,
+        help: "workstation, laptop, server, printer, firewall…",
+      },
+      {
+        path: "end_user_id",
+        label: "Used by",
+        kind: "select",
+        choices: { ref: "end-users", perClient: true },
+        nullable: true,
+      },
+      {
+        path: "site_id",
+        label: "Site",
+        kind: "select",
+        choices: { ref: "sites", perClient: true },
+        nullable: true,
+      },
+      { path: "serial_number", label: "Serial number", kind: "text", nullable: true },
+      { path: "notes", label: "Notes", kind: "textarea", nullable: true },
+      {
+        path: "remote_access",
+        label: "Remote access",
+        kind: "rows",
+        addLabel: "remote-access link",
+        help: "A device id (Splashtop, TeamViewer, AnyDesk), a host name (RDP) or a full URL. Agents get a Connect link on this person's tickets.",
+        columns: [
+          {
+            key: "kind",
+            label: "Tool",
+            kind: "select",
+            choices: Object.entries(REMOTE_LABELS).map(([value, label]) => ({ value, label })),
+          },
+          {
+            key: "target",
+            label: "Device id, host or URL",
+            kind: "text",
+            required: true,
+          },
+          {
+            key: "label",
+            label: "Link label",
+            kind: "text",
+            nullable: true,
+            placeholder: "optional",
+          },
+        ],
       },
     ],
   },
@@ -391,6 +507,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
     path: "agents",
     title: "Agents",
     singular: "agent",
+    activeToggle: true,
     columns: [
       col("Name", "name"),
       col("Email", "email"),
@@ -402,6 +519,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
           "—",
       },
       col("Available", "available"),
+      col("Active", "active"),
     ],
     defaults: {
       name: "",
@@ -419,7 +537,6 @@ export const RESOURCES: readonly ResourceSpec[] = [
       { path: "team_ids", label: "Teams", kind: "multi", choices: { ref: "teams" } },
       { path: "skills", label: "Skills", kind: "lines" },
       { path: "available", label: "Available for new tickets", kind: "checkbox" },
-      { path: "active", label: "Active", kind: "checkbox" },
     ],
   },
   {
@@ -475,6 +592,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
     path: "routing-rules",
     title: "Routing rules",
     singular: "routing rule",
+    deletable: true,
     columns: [
       col("Order", "order"),
       col("Name", "name"),
