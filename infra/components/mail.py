@@ -106,9 +106,17 @@ class DeskMail(Construct):
                 for name, prefix in (("raw", INBOUND_PREFIX), ("files", ATTACHMENT_PREFIX))
             ]
             + [
+                # A browser's upload is copied under attachments/files/ once a ticket names it;
+                # what nobody named is gone in two days.
+                s3.LifecycleRule(
+                    id="unclaimed-uploads",
+                    prefix=f"{ATTACHMENT_PREFIX}uploads/",
+                    expiration=Duration.days(2),
+                    noncurrent_version_expiration=Duration.days(1),
+                ),
                 s3.LifecycleRule(
                     id="abort-uploads", abort_incomplete_multipart_upload_after=Duration.days(7)
-                )
+                ),
             ],
             removal_policy=config.removal_policy,
         )
@@ -196,11 +204,13 @@ class DeskMail(Construct):
     def _grant_objects(
         self, function: DeskFunction, name: str, *, read: str, write: str | None = None
     ) -> None:
-        """GetObject (and HeadObject) under one prefix, PutObject under another: only there."""
+        """GetObject (and HeadObject) under one prefix, PutObject under another: only there.
+        ListBucket too, so that a missing object is a 404 (not found), not a 403."""
         statements = [
             iam.PolicyStatement(
                 actions=["s3:GetObject"], resources=[self.bucket.arn_for_objects(read)]
-            )
+            ),
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn]),
         ]
         if write is not None:
             statements.append(

@@ -91,8 +91,17 @@ function handler(event) {
   var host = request.headers && request.headers.host ? request.headers.host.value : "";
   if (!portal && PORTAL_HOSTS.indexOf(host.toLowerCase()) !== -1) {
     // A client's own portal host: its end-users never see the console's pages.
+    var query = [];
+    var params = request.querystring || {};
+    for (var name in params) {
+      var values = params[name].multiValue || [params[name]];
+      for (var i = 0; i < values.length; i++) {
+        query.push(name + (values[i].value ? "=" + values[i].value : ""));
+      }
+    }
+    var location = "/portal" + uri + (query.length ? "?" + query.join("&") : "");
     return {statusCode: 302, statusDescription: "Found",
-            headers: {location: {value: "/portal" + uri}}};
+            headers: {location: {value: location}}};
   }
   request.uri = portal ? "/portal/index.html" : "/index.html";
   return request;

@@ -17,20 +17,28 @@ SCREENSHOT = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
 NAME = "Écran bleu 14h05.png"
 
 
-def _upload(
-    person: httpx.Client, api: str, data: bytes, name: str, content_type: str = "image/png"
-) -> str:
-    """As the web app does it: ask for a form, POST the file straight to the bucket."""
+def _form(person: httpx.Client, api: str, data: bytes, name: str, content_type: str) -> Any:
     asked = person.post(
         f"{api}/attachments",
         json={"filename": name, "content_type": content_type, "size": len(data)},
     )
     assert asked.status_code == 201, asked.text
-    form = asked.json()
+    return asked.json()
+
+
+def _send(form: Any, data: bytes, name: str, content_type: str) -> None:
     stored = httpx.post(
         form["url"], data=form["fields"], files={"file": (name, data, content_type)}, timeout=30
     )
     assert stored.status_code in (200, 201, 204), stored.text
+
+
+def _upload(
+    person: httpx.Client, api: str, data: bytes, name: str, content_type: str = "image/png"
+) -> str:
+    """As the web app does it: ask for a form, POST the file straight to the bucket."""
+    form = _form(person, api, data, name, content_type)
+    _send(form, data, name, content_type)
     key: str = form["key"]
     return key
 
@@ -53,7 +61,9 @@ def test_an_end_user_raises_a_ticket_with_a_file_and_both_sides_download_it(
         stack.client(bob["email"]) as other,
         stack.client(agent_emails[0]) as agent,
     ):
-        key = _upload(portal, "/portal/api", SCREENSHOT, NAME)
+        form = _form(portal, "/portal/api", SCREENSHOT, NAME, "image/png")
+        _send(form, SCREENSHOT, NAME, "image/png")
+        key = form["key"]
         raised = portal.post(
             "/portal/api/tickets",
             json={"subject": "Blue screen", "body": "Screenshot attached.", "attachments": [key]},
@@ -81,6 +91,10 @@ def test_an_end_user_raises_a_ticket_with_a_file_and_both_sides_download_it(
 
         _, seen_by_agent = _fetch(agent, f"/api{path}")
         assert seen_by_agent.content == SCREENSHOT
+        # The upload form still works for a while, but what the ticket holds stays the same.
+        _send(form, b"something else", NAME, "image/png")
+        _, again = _fetch(agent, f"/api{path}")
+        assert again.content == SCREENSHOT
 
         # Another client's end-user learns nothing: not the file, not the ticket.
         assert other.get(f"/portal/api{path}").status_code == 404
@@ -150,6 +164,13 @@ def test_uploads_that_break_the_rules_are_refused_naming_the_field(
         )
         assert not_uploaded.status_code == 422
         assert "has not been uploaded" in not_uploaded.text
+
+        line_break = portal.post(
+            "/portal/api/attachments",
+            json={"filename": "a\r\nBcc: x.txt", "content_type": "text/plain", "size": 5},
+        )
+        assert line_break.status_code == 422
+        assert "filename" in line_break.text
 
         bad_type = portal.post(
             "/portal/api/attachments",

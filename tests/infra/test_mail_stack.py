@@ -178,6 +178,23 @@ def test_the_api_signs_uploads_and_downloads_and_reads_mail_it_assigns(
     (rule,) = bucket["Properties"]["CorsConfiguration"]["CorsRules"]
     assert rule["AllowedMethods"] == ["POST"]
     assert rule["AllowedOrigins"] == [WEB_ORIGIN]
+    unclaimed = next(
+        r
+        for r in bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+        if r["Id"] == "unclaimed-uploads"
+    )
+    assert (unclaimed["Prefix"], unclaimed["ExpirationInDays"]) == (
+        f"{ATTACHMENT_PREFIX}uploads/",
+        2,
+    )
+    # A missing file must be a 404 to the API (an upload never sent), not S3's 403.
+    lists = [
+        s
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s["Action"] == "s3:ListBucket"
+    ]
+    assert lists
 
 
 def _object_grants(template: Template, handler: str) -> set[tuple[str, str]]:

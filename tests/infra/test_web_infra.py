@@ -492,7 +492,11 @@ def test_a_clients_portal_host_sends_the_consoles_pages_to_the_portal() -> None:
         code,
         [
             {"uri": "/", "headers": {"host": on_portal_host}},
-            {"uri": "/tickets/7", "headers": {"host": on_portal_host}},
+            {
+                "uri": "/tickets/7",
+                "headers": {"host": on_portal_host},
+                "querystring": {"a": {"value": "1"}, "b": {"value": "x%20y"}},
+            },
             {"uri": "/portal/tickets/7", "headers": {"host": on_portal_host}},
             {"uri": "/assets/portal-x.js", "headers": {"host": on_portal_host}},
             {"uri": "/", "headers": {"host": {"value": DOMAIN}}},
@@ -500,7 +504,7 @@ def test_a_clients_portal_host_sends_the_consoles_pages_to_the_portal() -> None:
     )
     assert [a.get("statusCode") for a in answers] == [302, 302, None, None, None]
     assert answers[0]["headers"]["location"]["value"] == "/portal/"
-    assert answers[1]["headers"]["location"]["value"] == "/portal/tickets/7"
+    assert answers[1]["headers"]["location"]["value"] == "/portal/tickets/7?a=1&b=x%20y"
     assert [a.get("uri") for a in answers[2:]] == [
         "/portal/index.html",
         "/assets/portal-x.js",

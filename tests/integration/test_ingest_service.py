@@ -14,8 +14,9 @@ from email.utils import make_msgid
 
 import pytest
 
-from mspdesk.adapters.blobs import BlobRef, S3Blobs
+from mspdesk.adapters.blobs import BlobRef, BlobStoreFailed, S3Blobs
 from mspdesk.config import Settings
+from mspdesk.domain.attachments import StoredAttachment
 from mspdesk.domain.enums import ActionKind, TicketSource, TicketStatus, Visibility
 from mspdesk.domain.errors import NotFound
 from mspdesk.domain.mail import normalise_message_id
@@ -421,6 +422,36 @@ def test_an_agents_reply_mails_the_files_it_carries_and_names_those_too_big_for_
     assert body is not None
     text = body.get_content().replace("\r\n", "\n")
     assert "Files too large for mail, on the ticket in the portal:\n- big.iso\n" in text
+
+
+def test_a_reply_whose_file_cannot_be_read_is_retried_not_lost(
+    md: MailDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    number = md.receive(message(f"alice@{md.acme}", message_id="files-2@client.example"))
+    assert number.ticket_number is not None
+    kept = StoredAttachment(
+        filename="fix.ps1", content_type="text/plain", size=4, key="attachments/files/x/fix.ps1"
+    )
+    S3Blobs(aws_client("s3", md.settings)).put(BlobRef(md.bucket, kept.key or ""), b"fix\n")
+    calls = {"n": 0}
+    real_get = S3Blobs.get
+
+    def flaky(self: S3Blobs, ref: BlobRef) -> bytes:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise BlobStoreFailed(str(ref))
+        return real_get(self, ref)
+
+    monkeypatch.setattr(S3Blobs, "get", flaky)
+    _, action = md.desk.tickets.add_action(
+        md.desk.agent_scope, number.ticket_number, ActionInput(body="Run it."), files=[kept]
+    )
+    assert md.outbound.reply(number.ticket_number, action.id) == "sent"  # the retried event
+    _, reply = md.sent(md.acme)
+    assert [p.get_filename() for p in reply.iter_attachments()] == ["fix.ps1"]
+    (failed,) = md.publisher.errors  # the first delivery failed, and said so
+    assert failed[:2] == ("mail_outbound", "ActionAdded")
+    md.publisher.errors.clear()
 
 
 # --- idempotency ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 from functions.cti_events.consumer import CtiEvents
 from mspdesk.config import Settings
 from mspdesk.cti_config import CtiSettings
+from mspdesk.domain.attachments import StoredAttachment, attachments_of
 from mspdesk.domain.calls import CallEvent, CallEventKind, CallProvider
 from mspdesk.domain.enums import TicketStatus, Visibility
 from mspdesk.domain.errors import NotFound
@@ -253,3 +254,22 @@ def test_problems_are_listed_newest_first_with_their_links_and_a_ticket_knows_it
     assert (neither.problem, neither.linked_to) == (None, None)
     with pytest.raises(NotFound):
         problems.page(desk.alice_scope, 25, None)
+
+
+def test_a_problems_update_carries_its_files_to_the_linked_tickets(phone: PhoneDesk) -> None:
+    desk = phone.desk
+    linked = desk.ticket()
+    problems = phone.context.problems
+    problem = problems.raise_problem(
+        desk.agent_scope,
+        ProblemInput(subject="Outage", body="b", ticket_numbers=[linked.number]),
+    )
+    workaround = StoredAttachment(
+        filename="workaround.pdf", content_type="application/pdf", size=3, key="attachments/f/w"
+    )
+    desk.tickets.add_action(
+        desk.agent_scope, problem.number, ActionInput(body="See the PDF."), files=[workaround]
+    )
+    actions = desk.deps.store.get_ticket_record(linked.number, ADMIN, phone.clock.now).actions
+    copied = next(a for a in actions if a.body == "See the PDF.")
+    assert attachments_of(copied.meta) == [workaround]

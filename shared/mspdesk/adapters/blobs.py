@@ -69,6 +69,8 @@ class PresignedUpload:
 class FileStore(BlobStore, Protocol):
     def head(self, ref: BlobRef) -> BlobInfo: ...
 
+    def copy(self, source: BlobRef, target: BlobRef) -> None: ...
+
     def presign_upload(
         self, ref: BlobRef, content_type: str, filename: str, max_bytes: int, seconds: int
     ) -> PresignedUpload: ...
@@ -129,8 +131,8 @@ class S3Blobs:
     def presign_upload(
         self, ref: BlobRef, content_type: str, filename: str, max_bytes: int, seconds: int
     ) -> PresignedUpload:
-        # Signed locally from the credentials: no request to S3. Metadata must be ASCII.
-        fields = {"Content-Type": content_type, FILENAME_META: quote(filename, safe="")}
+        # Signed locally from the credentials: no request to S3.
+        fields = {"Content-Type": content_type, FILENAME_META: _metadata_name(filename)}
         post = self._s3().generate_presigned_post(
             ref.bucket,
             ref.key,
@@ -142,6 +144,20 @@ class S3Blobs:
             ExpiresIn=seconds,
         )
         return PresignedUpload(str(post["url"]), {k: str(v) for k, v in post["fields"].items()})
+
+    def copy(self, source: BlobRef, target: BlobRef) -> None:
+        """Server-side, with the source's type and metadata."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self._s3().copy_object(
+                CopySource={"Bucket": source.bucket, "Key": source.key},
+                Bucket=target.bucket,
+                Key=target.key,
+                MetadataDirective="COPY",
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise _read_failure(source, error) from error
 
     def presign_download(
         self, ref: BlobRef, content_type: str, disposition: str, seconds: int
@@ -157,6 +173,16 @@ class S3Blobs:
             ExpiresIn=seconds,
         )
         return url
+
+
+def _metadata_name(filename: str, limit: int = 1024) -> str:
+    """The file name as S3 metadata: ASCII (percent-encoded), and short enough that all of a
+    form's metadata stays under S3's 2 KB; a long name keeps its end (the extension)."""
+    encoded = quote(filename, safe="")
+    while len(encoded) > limit:
+        filename = filename[1:]
+        encoded = quote(filename, safe="")
+    return encoded
 
 
 def _read_failure(ref: BlobRef, error: Exception) -> Exception:
@@ -192,6 +218,10 @@ class MemoryBlobs:
         if found is None:
             raise BlobNotFound(str(ref))
         return BlobInfo(len(found[0]), found[1])
+
+    def copy(self, source: BlobRef, target: BlobRef) -> None:
+        data = self.get(source)
+        self.objects[target] = (data, self.objects[source][1])
 
     def presign_upload(
         self, ref: BlobRef, content_type: str, filename: str, max_bytes: int, seconds: int

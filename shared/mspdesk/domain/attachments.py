@@ -17,6 +17,8 @@ from mspdesk.domain.models import Model
 
 # Files one ticket, reply or note may carry.
 MAX_PER_ACTION = 10
+# A file name as people see it: no control characters (they would break mail headers).
+FILENAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -48,6 +50,13 @@ def uploads_of(root: str, principal_id: str) -> str:
 
 def upload_key(root: str, principal_id: str, upload_id: str, filename: str) -> str:
     return f"{uploads_of(root, principal_id)}{upload_id}/{safe_filename(filename, 'file')}"
+
+
+def kept_key(root: str, upload: str) -> str:
+    """Where a claimed upload is kept: a key its uploader's form cannot write, so the file on
+    the ticket stays the one that was checked (and mailed). Made from the upload's key, so a
+    retried claim copies to the same place."""
+    return f"{root}files/{upload.removeprefix(root).removeprefix('uploads/')}"
 
 
 def attachments_of(meta: dict[str, Any]) -> list[StoredAttachment]:

@@ -10,8 +10,8 @@ Three gaps matter to us (moto 5.2):
   the table while a write adds an item also fails now and then ("dictionary changed size").
 
 So every write of the backend runs under one lock, a transaction snapshots only the items it
-touches, and a Query lists (under the lock, unsorted) only the partition it asks for, or every
-item when it reads an index. Its results are sorted by moto as before.
+touches, and a Query runs under the lock too, listing (unsorted) only the partition it asks
+for, or every item when it reads an index. Its results are sorted by moto as before.
 """
 
 from __future__ import annotations
@@ -84,7 +84,9 @@ def _fast_queries(table_class: Any) -> None:
         asked = signature.bind(self, *args, **kwargs).arguments
         _querying.partition = (None if asked.get("index_name") else asked.get("hash_key"),)
         try:
-            return original_query(self, *args, **kwargs)
+            # Under the write lock: no item changes while moto reads and copies its results.
+            with _LOCK:
+                return original_query(self, *args, **kwargs)
         finally:
             _querying.partition = None
 
@@ -93,12 +95,13 @@ def _fast_queries(table_class: Any) -> None:
         if scope is None:  # a Scan, an export: moto's own, sorted
             return original_all_items(self)  # type: ignore[no-any-return]
         (hash_key,) = scope
-        with _LOCK:
-            if not self.range_key_attr:
-                return list(self.items.values())
+        if not self.range_key_attr:
             if hash_key is not None:
-                return list(self.items.get(hash_key, {}).values())
-            return [item for partition in self.items.values() for item in partition.values()]
+                return [self.items[hash_key]] if hash_key in self.items else []
+            return list(self.items.values())
+        if hash_key is not None:
+            return list(self.items.get(hash_key, {}).values())
+        return [item for partition in self.items.values() for item in partition.values()]
 
     table_class.query = query
     table_class.all_items = all_items

@@ -17,10 +17,12 @@ from pydantic import Field
 
 from mspdesk.adapters.blobs import BlobNotFound, BlobRef, FileStore
 from mspdesk.domain.attachments import (
+    FILENAME_PATTERN,
     MAX_PER_ACTION,
     StoredAttachment,
     attachments_of,
     content_disposition,
+    kept_key,
     upload_key,
     uploads_of,
 )
@@ -36,7 +38,7 @@ DOWNLOAD_SECONDS = 5 * 60
 
 
 class UploadRequest(Model):
-    filename: Annotated[str, Field(min_length=1, max_length=255)]
+    filename: Annotated[str, Field(min_length=1, max_length=255, pattern=FILENAME_PATTERN)]
     # What the browser says the file is; the signed form holds the upload to it.
     content_type: Annotated[
         str, Field(max_length=255, pattern=r"^[A-Za-z0-9][A-Za-z0-9.+_-]*/[A-Za-z0-9.+_-]+$")
@@ -89,28 +91,32 @@ class AttachmentService:
 
     def claim(self, scope: Scope, keys: Sequence[str]) -> list[StoredAttachment]:
         """The uploads named on a ticket or reply, as the action will list them. Only their
-        uploader may attach them, and only once they are in the bucket."""
+        uploader may attach them, and only once they are in the bucket. Each is copied where
+        its upload form cannot overwrite it; the upload itself expires (a bucket rule)."""
         if len(keys) > MAX_PER_ACTION:
             raise InvalidInput("attachments", f"at most {MAX_PER_ACTION} files at a time")
         own = uploads_of(self._root, scope.principal_id)
         claimed: list[StoredAttachment] = []
         for key in dict.fromkeys(keys):
+            name = key.rsplit("/", 1)[-1]
             if not key.startswith(own) or ".." in key:
-                raise InvalidInput("attachments", f"{key} is not one of your uploads")
+                raise InvalidInput("attachments", f"{name} is not one of your uploads")
+            kept = BlobRef(self._bucket, kept_key(self._root, key))
             try:
-                info = self._files.head(BlobRef(self._bucket, key))
+                self._files.copy(BlobRef(self._bucket, key), kept)
+                info = self._files.head(kept)
             except BlobNotFound:
                 raise InvalidInput(
-                    "attachments", f"{key} has not been uploaded (or its upload expired)"
+                    "attachments", f"{name} has not been uploaded (or its upload expired)"
                 ) from None
             if info.size > self.max_bytes:
-                raise InvalidInput("attachments", f"{key} is over the size limit")
+                raise InvalidInput("attachments", f"{name} is over the size limit")
             claimed.append(
                 StoredAttachment(
-                    filename=(info.filename or key.rsplit("/", 1)[-1])[:255],
+                    filename=(info.filename or name)[:255],
                     content_type=info.content_type,
                     size=info.size,
-                    key=key,
+                    key=kept.key,
                 )
             )
         return claimed

@@ -19,6 +19,7 @@ end, dead-lettered. Every Message-ID the sent mail may carry is linked to the ti
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -27,7 +28,7 @@ from email.utils import formataddr, formatdate, make_msgid
 from typing import Any
 
 from mspdesk.adapters.blobs import BlobNotFound, BlobRef, BlobStore
-from mspdesk.adapters.mail_sender import MailSender, MailSendFailed
+from mspdesk.adapters.mail_sender import MailSender
 from mspdesk.domain.attachments import StoredAttachment, attachments_of
 from mspdesk.domain.enums import ActionKind, Visibility
 from mspdesk.domain.mail import format_token, normalise_message_id
@@ -41,8 +42,11 @@ from mspdesk.store.mail import MailStore, MailThread
 # References carries the thread's newest ids; mail clients need no more than this.
 MAX_REFERENCES = 20
 REPLY_KINDS = (ActionKind.NOTE, ActionKind.EMAIL_OUT)
-# Files attached to one reply: SES takes 10 MB a message and base64 adds a third.
-ATTACHED_BYTES = 7 * 1024 * 1024
+# Files attached to one reply: SES takes 10 MB a message, and base64 with its line breaks
+# makes 6 MiB of files about 8.6 MB.
+ATTACHED_BYTES = 6 * 1024 * 1024
+# A file name from a mail may hold anything; a header may not hold line breaks.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -173,14 +177,10 @@ class OutboundMail:
             for w in thread.watchers
             if w.kind == "end_user" and w.email.lower() != to.lower()
         ]
-        # Read before the send is claimed: a failing read is retried with the event.
+        # The whole message is made before the send is claimed: a failure on the way (a file
+        # that cannot be read, say) leaves the event to be retried, never a claim without mail.
         attached, named = self._fitting(attachments_of(action.meta))
         files = self._read(attached)
-        record = SentMail(
-            ticket_number=number, purpose="reply", action_id=action.id, to=[to], cc=cc
-        )
-        if not self.mail.claim_send(record, action.id):
-            return "already_sent"
         brand = self._brand(thread.ticket)
         token = format_token(number, self._d.store.get_settings().ticket_token_prefix)
         last_in, references = self._references(thread)
@@ -213,8 +213,13 @@ class OutboundMail:
                 data,
                 maintype=maintype or "application",
                 subtype=subtype or "octet-stream",
-                filename=found.filename,
+                filename=_CONTROL.sub(" ", found.filename),
             )
+        record = SentMail(
+            ticket_number=number, purpose="reply", action_id=action.id, to=[to], cc=cc
+        )
+        if not self.mail.claim_send(record, action.id):
+            return "already_sent"
         return self._send(record, action.id, message)
 
     def _fitting(
@@ -349,12 +354,12 @@ class OutboundMail:
     def _send(self, record: SentMail, key: str, message: EmailMessage) -> str:
         assert self._sender is not None
         own_id = normalise_message_id(str(message["Message-ID"]))
-        raw = message.as_bytes(policy=SMTP)
         try:
+            raw = message.as_bytes(policy=SMTP)
             ids = self._sender.send_raw(
                 self._settings.mail_from or "", [*record.to, *record.cc], raw
             )
-        except MailSendFailed:
+        except Exception:  # nothing went out: the retried event may send it
             self.mail.release_send(record.ticket_number, key)
             raise
         # The provider's ids first: SES replaces our Message-ID, so its id is the one the

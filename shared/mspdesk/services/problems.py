@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from mspdesk.domain.attachments import attachments_of
 from mspdesk.domain.enums import ActionKind, Priority, Role, TicketStatus, Visibility
 from mspdesk.domain.errors import AlreadyExists, InvalidInput, NotFound, VersionConflict
 from mspdesk.domain.events import DomainEvent
@@ -283,6 +284,7 @@ class ProblemService:
                     author,
                     child,
                     ActionInput(body=action.body, visibility=Visibility.PUBLIC),
+                    files=attachments_of(action.meta),
                 )
             except Exception:
                 self.incidents.release_copy(number, action.id, child)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -130,13 +131,18 @@ class TicketService:
         self._d = deps
         self._attachments = attachments
 
-    def _files(self, scope: Scope, keys: list[str]) -> dict[str, Any]:
-        """The action meta listing the uploads a ticket or reply names (none: no meta)."""
-        if not keys:
+    def _files(
+        self, scope: Scope, keys: list[str], kept: Sequence[StoredAttachment] = ()
+    ) -> dict[str, Any]:
+        """The action meta listing the files kept already and the uploads a ticket or reply
+        names (none: no meta)."""
+        files = list(kept)
+        if keys:
+            if self._attachments is None:
+                raise InvalidInput("attachments", "this desk takes no file uploads")
+            files += self._attachments.claim(scope, keys)
+        if not files:
             return {}
-        if self._attachments is None:
-            raise InvalidInput("attachments", "this desk takes no file uploads")
-        files: list[StoredAttachment] = self._attachments.claim(scope, keys)
         return {"attachments": [f.model_dump(exclude_none=True) for f in files]}
 
     # --- SLA -----------------------------------------------------------------------------
@@ -339,8 +345,15 @@ class TicketService:
 
     # --- act ------------------------------------------------------------------------------
 
-    def add_action(self, scope: Scope, number: int, data: ActionInput) -> tuple[Ticket, Action]:
-        """Add a note, reply or call; a concurrent change is retried, never lost."""
+    def add_action(
+        self,
+        scope: Scope,
+        number: int,
+        data: ActionInput,
+        files: Sequence[StoredAttachment] = (),
+    ) -> tuple[Ticket, Action]:
+        """Add a note, reply or call; a concurrent change is retried, never lost. `files` are
+        kept already (a Problem's update copied to its tickets carries the Problem's)."""
         store = self._d.store
         if not scope.is_staff and (
             data.visibility is Visibility.PRIVATE or data.kind is not ActionKind.NOTE
@@ -348,7 +361,7 @@ class TicketService:
             raise InvalidInput("visibility", "end-users add public replies only")
         if data.attachments:  # an unknown ticket is a 404 before any file is looked at
             store.get_ticket(number, scope)
-        meta = self._files(scope, data.attachments)
+        meta = self._files(scope, data.attachments, files)
         for attempt in range(ACTION_ATTEMPTS):
             if attempt:
                 # Jittered backoff: writers that collided do not collide again in lock-step.

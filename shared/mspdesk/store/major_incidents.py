@@ -199,6 +199,7 @@ class IncidentStore:
                             "TableName": self.table_name,
                             "Key": {table.PK: s(f"PROBLEM#{problem}"), table.SK: s("PROBLEM")},
                             "UpdateExpression": "ADD linked_count :d",
+                            "ConditionExpression": "attribute_exists(pk)",
                             "ExpressionAttributeValues": {":d": n(1)},
                         }
                     },
@@ -237,6 +238,7 @@ class IncidentStore:
                         "TableName": self.table_name,
                         "Key": {table.PK: s(f"PROBLEM#{problem}"), table.SK: s("PROBLEM")},
                         "UpdateExpression": "ADD linked_count :d",
+                        "ConditionExpression": "attribute_exists(pk)",
                         "ExpressionAttributeValues": {":d": n(-1)},
                     }
                 },

@@ -115,7 +115,16 @@ export function LinkedTickets({
 
 /** On a ticket: the Problem it is (its links), the Problem it is linked to, or a way to link
  * it to one or raise one from it. */
-export function ProblemPanel({ number, subject }: { number: number; subject: string }) {
+export function ProblemPanel({
+  number,
+  subject,
+  open,
+}: {
+  number: number;
+  subject: string;
+  /** Resolved and closed tickets are not linked to Problems (nothing more to tell them). */
+  open: boolean;
+}) {
   const [state, setState] = useState<TicketProblem | null>(null);
   const [target, setTarget] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -156,6 +165,7 @@ export function ProblemPanel({ number, subject }: { number: number; subject: str
       </section>
     );
   }
+  if (!linkedTo && !open) return null;
   const problemNumber = /^\s*#?(\d+)\s*$/.exec(target)?.[1];
   return (
     <section className="problem" aria-label="Problem">

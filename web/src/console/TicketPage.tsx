@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, get, request } from "../shared/api";
 import { AttachmentList, FilePicker } from "../shared/FileViews";
 import { Uploads, attachmentsOfMeta } from "../shared/attachments";
+import { message } from "../shared/errors";
 import { formatWhen, useNow } from "../shared/clock";
 import { markFirstScreenShown } from "../shared/firstScreen";
 import { usePolling } from "../shared/polling";
@@ -54,7 +55,7 @@ export function TicketPage({ number }: { number: number }) {
       requestAnimationFrame(markFirstScreenShown);
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) setMissing(true);
-      else setError(String(e));
+      else setError(message(e));
     }
   }, [number]);
 
@@ -135,7 +136,11 @@ export function TicketPage({ number }: { number: number }) {
           </p>
         )}
         {detail.triage && <TriagePanel ticket={detail} triage={detail.triage} onChanged={load} />}
-        <ProblemPanel number={number} subject={detail.subject} />
+        <ProblemPanel
+          number={number}
+          subject={detail.subject}
+          open={detail.status !== "resolved" && detail.status !== "closed"}
+        />
         <Conversation number={number} actions={detail.actions} />
         <ReplyBox number={number} onActive={setReplying} onSent={load} />
       </main>
@@ -289,7 +294,7 @@ function ReplyBox({
       setError(null);
       await onSent();
     } catch (e) {
-      setError(String(e));
+      setError(message(e));
     } finally {
       setSending(false);
     }
@@ -412,7 +417,7 @@ function FieldsForm({ ticket, onSaved, onDirty }: FieldsProps) {
         setDraft(merge.draft);
         await onSaved();
       } else {
-        setError(String(e));
+        setError(message(e));
       }
     } finally {
       setSaving(false);

@@ -10,6 +10,7 @@ import {
   finishCognitoSignIn,
   startCognitoSignIn,
 } from "../shared/auth";
+import { message } from "../shared/errors";
 import { formatWhen } from "../shared/clock";
 import type { AppConfig } from "../shared/config";
 import { DevSignIn } from "../shared/DevSignIn";
@@ -56,7 +57,7 @@ export function PortalApp({ config }: { config: AppConfig }) {
         setToken(idToken);
         return undefined;
       })
-      .catch((e: unknown) => setError(String(e)));
+      .catch((e: unknown) => setError(message(e)));
   }, [config, token, redirectUri]);
 
   useEffect(() => {
@@ -66,7 +67,7 @@ export function PortalApp({ config }: { config: AppConfig }) {
         setMe(who);
         setBrand(brandOf(who.client_id, who.client_name, who.branding));
       })
-      .catch((e: unknown) => setError(String(e)));
+      .catch((e: unknown) => setError(message(e)));
   }, [token]);
 
   const onToken = useCallback((value: string) => {
@@ -161,7 +162,7 @@ function MyTickets({ base }: { base: string }) {
       setItems((old) => (after ? [...(old ?? []), ...page.items] : page.items));
       setCursor(page.next_cursor);
     } catch (e) {
-      setError(String(e));
+      setError(message(e));
     }
   }, []);
 
@@ -238,7 +239,7 @@ function NewTicket({ base }: { base: string }) {
       });
       navigate(`${base}tickets/${ticket.number}`);
     } catch (e) {
-      setError(String(e));
+      setError(message(e));
       setSending(false);
     }
   }
@@ -287,7 +288,7 @@ function TicketView({ base, number }: { base: string; number: number }) {
       setTicket(await get<PortalTicketDetail>(`/portal/api/tickets/${number}`));
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) setMissing(true);
-      else setError(String(e));
+      else setError(message(e));
     }
   }, [number]);
 
@@ -310,7 +311,7 @@ function TicketView({ base, number }: { base: string; number: number }) {
       setError(null);
       await load();
     } catch (e) {
-      setError(String(e));
+      setError(message(e));
     } finally {
       setSending(false);
     }

@@ -1,5 +1,6 @@
 // The file picker of a ticket or reply form, and the files a message carries.
 import { useState } from "react";
+import { message } from "./errors";
 import { type ApiRoot, type AttachmentInfo, downloadAttachment, formatSize } from "./attachments";
 
 export const MAX_FILES = 10;
@@ -34,6 +35,9 @@ export function FilePicker({
           }}
         />
       </label>
+      {files.length >= MAX_FILES && (
+        <p className="muted">{MAX_FILES} files at most in one message.</p>
+      )}
       {files.length > 0 && (
         <ul aria-label="Files to send" className="files">
           {files.map((file) => (
@@ -80,16 +84,19 @@ export function AttachmentList({
                 onClick={() => {
                   setError(null);
                   downloadAttachment(root, number, actionId, file.index).catch((e: unknown) =>
-                    setError(`${file.filename}: ${String(e)}`),
+                    setError(`${file.filename}: ${message(e)}`),
                   );
                 }}
               >
                 {file.filename}
               </button>
             ) : (
-              <span title="Not kept: it was over the size limit">{file.filename}</span>
+              <span>{file.filename}</span>
             )}{" "}
-            <span className="muted">({formatSize(file.size)})</span>
+            <span className="muted">
+              ({formatSize(file.size)}
+              {!file.available && ", not kept: too large or unreadable"})
+            </span>
           </li>
         ))}
       </ul>

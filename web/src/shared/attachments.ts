@@ -70,7 +70,12 @@ export async function uploadFile(root: ApiRoot, file: File): Promise<string> {
   const data = new FormData();
   for (const [name, value] of Object.entries(form.fields)) data.append(name, value);
   data.append("file", file); // last: S3 ignores fields after the file
-  const stored = await fetch(form.url, { method: "POST", body: data });
+  let stored: Response;
+  try {
+    stored = await fetch(form.url, { method: "POST", body: data });
+  } catch {
+    throw new UploadFailed(`${file.name}: the upload did not get through; try again`);
+  }
   if (!stored.ok) throw new UploadFailed(`${file.name}: the upload was refused (${stored.status})`);
   return form.key;
 }
