@@ -1,5 +1,13 @@
 // The queue: open tickets of every client in one list, filtered, polled, keyboard-driven.
-import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
+import {
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useReducer,
+  useRef,
+  useState,
+} from "react";
 import { get } from "../shared/api";
 import { markFirstScreenShown } from "../shared/firstScreen";
 import { usePolling } from "../shared/polling";
@@ -149,7 +157,9 @@ export function Queue() {
     );
   }, [items, text, clientName]);
 
-  useEffect(() => dispatch({ type: "rows", keys: shown.map((t) => t.number) }), [shown]);
+  // Before paint: once rows are on screen, j and k know them (a key pressed the moment the
+  // first page shows would otherwise move through an empty list).
+  useLayoutEffect(() => dispatch({ type: "rows", keys: shown.map((t) => t.number) }), [shown]);
 
   useEffect(() => {
     function onKey(event: KeyboardEvent): void {
