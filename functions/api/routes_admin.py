@@ -67,7 +67,7 @@ def _add_routes(managed: Managed) -> None:
         limit: Annotated[int, Query(ge=1, le=100)] = 50,
     ) -> EntityPage:
         if end_user_id:
-            page = svc.admin.assets_of_end_user(scope, end_user_id, limit)
+            page = svc.admin.assets_of_end_user(scope, end_user_id, limit, cursor)
         else:
             page = svc.admin.list(scope, managed, client_id, limit, cursor)
         return EntityPage(items=[_dump(e) for e in page.items], next_cursor=page.next_cursor)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, Response, WebSocket
 from pydantic import BaseModel
@@ -156,9 +156,16 @@ def raise_problem(data: ProblemInput, cti: Cti, scope: Staff) -> ProblemLinks:
 
 
 @router.get("/problems", response_model=ProblemPage)
-def problems(cti: Cti, scope: Staff, limit: Limit = 25, cursor: Cursor = None) -> ProblemPage:
-    """Problem tickets, newest first, with the number of tickets linked to each."""
-    page = cti.problems.page(scope, limit, cursor)
+def problems(
+    cti: Cti,
+    scope: Staff,
+    state: Literal["open", "resolved"] = "open",
+    limit: Limit = 25,
+    cursor: Cursor = None,
+) -> ProblemPage:
+    """Open (or resolved and closed) Problem tickets, newest first, with the number of
+    tickets linked to each."""
+    page = cti.problems.page(scope, limit, cursor, resolved=state == "resolved")
     return ProblemPage(items=page.items, next_cursor=page.next_cursor)
 
 

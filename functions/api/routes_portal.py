@@ -42,7 +42,8 @@ class PortalTicketIn(BaseModel):
 
 
 class PortalReplyIn(BaseModel):
-    body: str = Field(min_length=1, max_length=100_000)
+    # Empty is fine with a file attached; the service refuses a reply with neither.
+    body: str = Field(default="", max_length=100_000)
     attachments: list[UploadKey] = Field(default_factory=list, max_length=MAX_PER_ACTION)
 
 

@@ -178,3 +178,31 @@ def test_uploads_that_break_the_rules_are_refused_naming_the_field(
         )
         assert bad_type.status_code == 422
         assert "content_type" in bad_type.text
+
+
+def test_a_reply_may_be_just_a_file_but_not_nothing(
+    stack: RunningStack,
+    end_users_of_two_clients: tuple[dict[str, Any], dict[str, Any]],
+    agent_emails: list[str],
+) -> None:
+    alice, _ = end_users_of_two_clients
+    with stack.client(alice["email"]) as portal, stack.client(agent_emails[0]) as agent:
+        number = portal.post(
+            "/portal/api/tickets", json={"subject": "Printer jam", "body": "Again."}
+        ).json()["number"]
+        photo = _upload(portal, "/portal/api", SCREENSHOT, "jam.png")
+        only_file = portal.post(
+            f"/portal/api/tickets/{number}/replies", json={"attachments": [photo]}
+        )
+        assert only_file.status_code == 201, only_file.text
+        assert only_file.json()["attachments"][0]["filename"] == "jam.png"
+
+        for person, path in (
+            (portal, f"/portal/api/tickets/{number}/replies"),
+            (agent, f"/api/tickets/{number}/actions"),
+        ):
+            empty = person.post(path, json={"body": "  \n"})
+            assert empty.status_code == 422, empty.text
+            assert empty.json()["detail"][0]["loc"] == ["body", "body"]
+        actions = portal.get(f"/portal/api/tickets/{number}").json()["actions"]
+        assert len(actions) == 2  # the ticket's first message and the photo, nothing empty

@@ -9,7 +9,7 @@ import pytest
 
 from mspdesk.adapters.events import RecordingPublisher
 from mspdesk.domain.call_scripts import CallScriptFields
-from mspdesk.domain.errors import Forbidden, NotFound, VersionConflict
+from mspdesk.domain.errors import Forbidden, InvalidInput, NotFound, VersionConflict
 from mspdesk.services.admin import MANAGED, lookup
 from mspdesk.services.call_scripts import CallScriptService
 from mspdesk.services.deps import Deps
@@ -74,7 +74,7 @@ def test_an_admin_deletes_an_asset_and_it_leaves_the_lists_and_the_context_panel
         desk.admin.get(ADMIN, lookup("assets"), gone.id)
     listed = desk.admin.list(ADMIN, lookup("assets"), desk.client_a.id, 50, None)
     assert [a.id for a in listed.items] == [kept.id]
-    by_person = desk.admin.assets_of_end_user(ADMIN, desk.alice.id, 50)
+    by_person = desk.admin.assets_of_end_user(ADMIN, desk.alice.id, 50, None)
     assert [a.id for a in by_person.items] == [kept.id]
     panel = desk.tickets.detail(desk.agent_scope, number).context
     assert panel is not None
@@ -166,16 +166,16 @@ def test_an_end_users_assets_are_listed_for_staff_only_and_for_people_who_exist(
         lookup("assets"),
         {"client_id": desk.client_b.id, "name": "BRAVO-01", "end_user_id": desk.bob.id},
     )
-    assert [a.id for a in desk.admin.assets_of_end_user(ADMIN, desk.alice.id, 10).items] == [
+    assert [a.id for a in desk.admin.assets_of_end_user(ADMIN, desk.alice.id, 10, None).items] == [
         made.id
     ]
-    assert [a.id for a in desk.admin.assets_of_end_user(ADMIN, desk.bob.id, 10).items] == [
+    assert [a.id for a in desk.admin.assets_of_end_user(ADMIN, desk.bob.id, 10, None).items] == [
         asset_of_bob.id
     ]
     with pytest.raises(NotFound):
-        desk.admin.assets_of_end_user(ADMIN, "eu_nobody", 10)
+        desk.admin.assets_of_end_user(ADMIN, "eu_nobody", 10, None)
     with pytest.raises(NotFound):
-        desk.admin.assets_of_end_user(desk.alice_scope, desk.bob.id, 10)
+        desk.admin.assets_of_end_user(desk.alice_scope, desk.bob.id, 10, None)
 
 
 # --- call scripts ------------------------------------------------------------------------------
@@ -224,3 +224,31 @@ def test_the_cached_script_list_forgets_a_deleted_script(scripts: CallScriptServ
     assert [s.id for s in scripts.store.all(cached=True)] == [made.id]
     scripts.delete(ADMIN, made.id, None)
     assert scripts.store.all(cached=True) == []
+
+
+def test_an_end_users_assets_page_with_a_cursor_each_once(desk: Desk) -> None:
+    made = {
+        desk.admin.create(
+            ADMIN,
+            lookup("assets"),
+            {"client_id": desk.client_a.id, "name": f"ALPHA-{n:02d}", "end_user_id": desk.alice.id},
+        ).id
+        for n in range(5)
+    }
+    seen: list[str] = []
+    cursor: str | None = None
+    while True:
+        page = desk.admin.assets_of_end_user(ADMIN, desk.alice.id, 2, cursor)
+        assert len(page.items) <= 2
+        seen += [a.id for a in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(made)
+    with pytest.raises(InvalidInput):  # a cursor of another person's list
+        desk.admin.assets_of_end_user(
+            ADMIN,
+            desk.bob.id,
+            2,
+            desk.admin.assets_of_end_user(ADMIN, desk.alice.id, 2, None).next_cursor,
+        )

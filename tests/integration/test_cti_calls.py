@@ -308,3 +308,24 @@ def test_picking_a_ticket_for_an_unknown_caller_says_who_called(phone: PhoneDesk
     phone.clock.now += timedelta(minutes=1)
     ended = phone.calls.handle(event(CallEventKind.ENDED, "c1", "020 7946 0321"))
     assert ended.logged and ended.ticket_number == bravo.number
+
+
+def test_recent_calls_page_across_days_newest_first_each_call_once(phone: PhoneDesk) -> None:
+    started = []
+    for n in range(7):  # three days, with tickets in the same index partitions between calls
+        call = phone.calls.handle(event(CallEventKind.RINGING, f"c{n}", ALICE_PHONE))
+        started.append(call.id)
+        phone.desk.ticket()
+        phone.clock.now += timedelta(hours=10)
+    seen: list[str] = []
+    cursor: str | None = None
+    while True:
+        page = phone.calls.listing(phone.desk.agent_scope, "recent", 3, cursor, 168)
+        assert len(page.items) <= 3
+        seen += [c.id for c in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == started[::-1]
+    with pytest.raises(InvalidInput):
+        phone.calls.listing(phone.desk.agent_scope, "recent", 3, "bm90IGEgY3Vyc29y", 168)

@@ -273,3 +273,85 @@ def test_a_problems_update_carries_its_files_to_the_linked_tickets(phone: PhoneD
     actions = desk.deps.store.get_ticket_record(linked.number, ADMIN, phone.clock.now).actions
     copied = next(a for a in actions if a.body == "See the PDF.")
     assert attachments_of(copied.meta) == [workaround]
+
+
+def test_linking_a_resolved_ticket_is_refused_by_name_and_links_none_of_the_request(
+    phone: PhoneDesk,
+) -> None:
+    from mspdesk.domain.errors import InvalidInput
+    from mspdesk.services.problems import LinkInput
+
+    desk = phone.desk
+    problems = phone.context.problems
+    open_one, done = desk.ticket(), desk.ticket()
+    desk.tickets.update(
+        desk.agent_scope, done.number, done.version, TicketPatch(status=TicketStatus.RESOLVED)
+    )
+    problem = problems.raise_problem(
+        desk.agent_scope, ProblemInput(subject="Outage", body="b", client_id=desk.client_a.id)
+    )
+    with pytest.raises(InvalidInput) as refused:
+        problems.link(
+            desk.agent_scope,
+            problem.number,
+            LinkInput(ticket_numbers=[open_one.number, done.number]),
+        )
+    assert refused.value.field == "ticket_numbers"
+    assert f"#{done.number} is resolved" in refused.value.message
+    assert problems.get(desk.agent_scope, problem.number).linked == []
+
+    before = problems.page(desk.agent_scope, 25, None).items
+    with pytest.raises(InvalidInput):
+        problems.raise_problem(
+            desk.agent_scope,
+            ProblemInput(subject="Second", body="b", ticket_numbers=[done.number]),
+        )
+    assert problems.page(desk.agent_scope, 25, None).items == before  # no Problem half-raised
+
+
+def test_raising_a_problem_for_an_incident_leaves_out_reports_resolved_since(
+    phone: PhoneDesk,
+) -> None:
+    desk = phone.desk
+    for name, caller in (("c1", ALICE_PHONE), ("c2", BOB_PHONE), ("c3", CAROL_PHONE)):
+        answered_call(phone, name, caller)
+    problems = phone.context.problems
+    incident = problems.incidents_page(ADMIN, IncidentStatus.OPEN, 25, None).items[0]
+    reported = problems._reported_tickets(incident)  # the calls' tickets
+    assert len(reported) == 3
+    store = desk.deps.store
+    first = store.get_ticket(reported[0], ADMIN)
+    desk.tickets.update(
+        desk.agent_scope, first.number, first.version, TicketPatch(status=TicketStatus.RESOLVED)
+    )
+    problem = problems.raise_for_incident(
+        desk.agent_scope, incident.id, ProblemInput(client_id=desk.client_a.id)
+    )
+    assert sorted(problem.linked) == sorted(reported[1:])
+
+
+def test_a_resolved_problem_leaves_the_open_list_and_comes_back_when_reopened(
+    phone: PhoneDesk,
+) -> None:
+    desk = phone.desk
+    problems = phone.context.problems
+    store = desk.deps.store
+    problem = problems.raise_problem(
+        desk.agent_scope,
+        ProblemInput(subject="Mail relay down", body="b", ticket_numbers=[desk.ticket().number]),
+    )
+
+    def listed(resolved: bool) -> list[int]:
+        return [p.number for p in problems.page(desk.agent_scope, 25, None, resolved).items]
+
+    def set_status(status: TicketStatus) -> None:
+        current = store.get_ticket(problem.number, ADMIN)
+        desk.tickets.update(
+            desk.agent_scope, problem.number, current.version, TicketPatch(status=status)
+        )
+
+    assert (listed(False), listed(True)) == ([problem.number], [])
+    set_status(TicketStatus.RESOLVED)
+    assert (listed(False), listed(True)) == ([], [problem.number])
+    set_status(TicketStatus.OPEN)
+    assert (listed(False), listed(True)) == ([problem.number], [])

@@ -208,7 +208,7 @@ def test_end_users_have_assets_with_remote_access(seeded: Seeded) -> None:
     tools = set()
     for client in seeded.clients():
         for person in seeded.every(kinds.END_USERS, client.id):
-            assets = seeded.store.assets_of_end_user(person.id)
+            assets = seeded.store.assets_of_end_user(person.id).items
             assert person.unsupported or assets, person.name
             for asset in assets:
                 assert asset.client_id == client.id

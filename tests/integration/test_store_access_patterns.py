@@ -307,7 +307,7 @@ def test_ap11_assets_by_client_and_by_end_user(db: Recorded) -> None:
     db.reads()
     by_client = db.store.list_entities(ASSETS, ADMIN, client_id="cl_a")
     assert sorted(a.id for a in by_client.items) == ["asset_1", "asset_2"]
-    assert [a.id for a in db.store.assets_of_end_user("eu_alice")] == ["asset_1"]
+    assert [a.id for a in db.store.assets_of_end_user("eu_alice").items] == ["asset_1"]
     assert db.reads() == {"query"}
 
 

@@ -127,10 +127,13 @@ class AdminService:
             raise InvalidInput("client_id", f"{managed.path} are listed per client")
         return self._d.store.list_entities(managed.kind, scope, client_id, limit, cursor)
 
-    def assets_of_end_user(self, scope: Scope, end_user_id: str, limit: int) -> Page[Stored]:
-        """AP11 by end-user: the assets they use, by name (one page: a person has a few)."""
+    def assets_of_end_user(
+        self, scope: Scope, end_user_id: str, limit: int, cursor: str | None
+    ) -> Page[Stored]:
+        """AP11 by end-user: the assets they use."""
         self._d.store.get_entity(kinds.END_USERS, end_user_id, scope)
-        return Page(list(self._d.store.assets_of_end_user(end_user_id, limit)))
+        page = self._d.store.assets_of_end_user(end_user_id, limit, cursor)
+        return Page(list(page.items), page.next_cursor)
 
     def update(
         self,

@@ -704,7 +704,7 @@ class CallService:
         if view in ("unmatched", "callback"):
             return self.calls.waiting(view, limit, cursor)
         now = self._d.clock()
-        return Page(self.calls.recent(now - timedelta(hours=hours), now, limit))
+        return self.calls.recent_page(now - timedelta(hours=hours), now, limit, cursor)
 
     # --- events -------------------------------------------------------------------------------
 

@@ -13,7 +13,13 @@ from pydantic import Field
 
 from mspdesk.domain.attachments import attachments_of
 from mspdesk.domain.enums import ActionKind, Priority, Role, TicketStatus, Visibility
-from mspdesk.domain.errors import AlreadyExists, InvalidInput, NotFound, VersionConflict
+from mspdesk.domain.errors import (
+    AlreadyExists,
+    InvalidInput,
+    NotFound,
+    TicketNotFound,
+    VersionConflict,
+)
 from mspdesk.domain.events import DomainEvent
 from mspdesk.domain.major_incidents import (
     IncidentStatus,
@@ -135,7 +141,12 @@ class ProblemService:
         incident = self.incident(scope, incident_id)
         if incident.status is not IncidentStatus.OPEN:
             raise InvalidInput("status", f"the incident is {incident.status.value} already")
-        numbers = list(dict.fromkeys([*self._reported_tickets(incident), *data.ticket_numbers]))
+        # A report resolved since it came in has nothing left to hear; tickets the agent
+        # names are checked like any link.
+        reported = self._reported_tickets(incident)
+        tickets = self._d.store.tickets_by_number(reported)
+        still_open = [n for n in reported if n in tickets and tickets[n].status.is_open]
+        numbers = list(dict.fromkeys([*still_open, *data.ticket_numbers]))
         subject = data.subject or f"Major incident: {', '.join(incident.keywords[:5])}"
         body = data.body or (
             f"Reported by {len(incident.client_ids)} clients within minutes "
@@ -160,6 +171,7 @@ class ProblemService:
             if not data.ticket_numbers:
                 raise InvalidInput("client_id", "name the client, or tickets to link")
             client_id = self._d.store.get_ticket(data.ticket_numbers[0], scope).client_id
+        self._linkable(scope, data.ticket_numbers)  # refused before the Problem exists
         # The Problem's own TicketCreated goes out once it is known as a Problem, so that the
         # lateral analysis never counts it as one more report of the incident.
         held = _Held()
@@ -188,10 +200,12 @@ class ProblemService:
             raise NotFound("problem", str(number))
         return found
 
-    def page(self, scope: Scope, limit: int, cursor: str | None) -> Page[ProblemSummary]:
-        """Problems, newest first, with their tickets' subject and state."""
+    def page(
+        self, scope: Scope, limit: int, cursor: str | None, resolved: bool = False
+    ) -> Page[ProblemSummary]:
+        """Open (or resolved) Problems, newest first, with their tickets' subject and state."""
         _staff(scope)
-        found, next_cursor = self.incidents.problems_page(limit, cursor)
+        found, next_cursor = self.incidents.problems_page(not resolved, limit, cursor)
         tickets = self._d.store.tickets_by_number(number for number, _, _ in found)
         items = [
             ProblemSummary(
@@ -218,18 +232,12 @@ class ProblemService:
         )
 
     def link(self, scope: Scope, problem: int, data: LinkInput) -> ProblemLinks:
-        """Link tickets to the Problem, each with a private note saying so."""
+        """Link tickets to the Problem, each with a private note saying so. Every ticket is
+        checked before any is linked: a refused request links none."""
         links = self.get(scope, problem)
-        store = self._d.store
-        subject = store.get_ticket(problem, scope).subject
-        for number in dict.fromkeys(data.ticket_numbers):
-            if number == problem or number in links.linked:
-                continue
-            if self.incidents.problem(number) is not None:
-                raise InvalidInput("ticket_numbers", f"#{number} is a Problem itself")
-            ticket = store.get_ticket(number, scope)
-            if not ticket.status.is_open:
-                continue  # nothing to tell a closed ticket
+        subject = self._d.store.get_ticket(problem, scope).subject
+        wanted = [n for n in data.ticket_numbers if n != problem and n not in links.linked]
+        for number in self._linkable(scope, wanted):
             try:
                 added = self.incidents.link(problem, number)
             except AlreadyExists as exc:
@@ -246,6 +254,27 @@ class ProblemService:
                     ),
                 )
         return self.get(scope, problem)
+
+    def _linkable(self, scope: Scope, numbers: Sequence[int]) -> list[int]:
+        """The tickets, once each, if every one may be linked; else a 422 naming those that
+        may not: a Problem, or a ticket already resolved (nothing more would reach it)."""
+        numbers = list(dict.fromkeys(numbers))
+        _staff(scope)
+        tickets = self._d.store.tickets_by_number(numbers)
+        refused: list[str] = []
+        for number in numbers:
+            ticket = tickets.get(number)
+            if ticket is None:
+                raise TicketNotFound(number)
+            if self.incidents.problem(number) is not None:
+                refused.append(f"#{number} is a Problem itself")
+            elif not ticket.status.is_open:
+                refused.append(f"#{number} is {ticket.status.value.replace('_', ' ')}")
+        if refused:
+            raise InvalidInput(
+                "ticket_numbers", f"{'; '.join(refused)}: only open tickets can be linked"
+            )
+        return numbers
 
     def unlink(self, scope: Scope, problem: int, number: int) -> ProblemLinks:
         links = self.get(scope, problem)
@@ -293,8 +322,14 @@ class ProblemService:
         return copied
 
     def on_ticket_updated(self, number: int, changes: dict[str, Any]) -> int:
-        """Resolving (or closing) a Problem resolves its open linked tickets."""
+        """A Problem whose status changed moves between the open and resolved lists;
+        resolving (or closing) it resolves its open linked tickets."""
         status = changes.get("status")
+        if status is None or not self.incidents.is_problem(number):
+            return 0
+        # Listed by the status stored now, not the event's: events may arrive out of order.
+        current = self._d.store.get_ticket(number, Scope.system(), consistent=True)
+        self.incidents.file_problem(number, current.status.is_open)
         if status not in (TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value):
             return 0
         problem = self.incidents.problem(number)

@@ -92,7 +92,8 @@ class TicketPatch(Model):
 
 
 class ActionInput(Model):
-    body: Annotated[str, Field(min_length=1, max_length=100_000)]
+    # May be empty when the action carries files: "here is the screenshot" needs no words.
+    body: Annotated[str, Field(max_length=100_000)] = ""
     # Public actions reach the end-user; private notes stay with the MSP.
     visibility: Visibility = Visibility.PUBLIC
     kind: ActionKind = ActionKind.NOTE
@@ -359,6 +360,8 @@ class TicketService:
             data.visibility is Visibility.PRIVATE or data.kind is not ActionKind.NOTE
         ):
             raise InvalidInput("visibility", "end-users add public replies only")
+        if not data.body.strip() and not data.attachments and not files:
+            raise InvalidInput("body", "write a message or attach a file")
         if data.attachments:  # an unknown ticket is a 404 before any file is looked at
             store.get_ticket(number, scope)
         meta = self._files(scope, data.attachments, files)

@@ -8,22 +8,28 @@ Built on DynamoStore's public primitives; SDK errors become domain errors here.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from mspdesk.domain.calls import Call, CallProvider, CallState
-from mspdesk.domain.errors import VersionConflict
+from mspdesk.domain.errors import InvalidInput, VersionConflict
 from mspdesk.store import table
-from mspdesk.store.codec import Item, item, load, s, text
+from mspdesk.store.codec import Item, decode_cursor, encode_cursor, item, load, s, text
 from mspdesk.store.dynamo import MAX_PAGE, DynamoStore, Page
 
 CALL_SK = "CALL"
 UNMATCHED = "CALLS#unmatched"
 CALLBACKS = "CALLS#callback"
+_RECENT = "recent_calls"
 
 
 def iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat()
+
+
+def _recent_key(raw: Item) -> Item:
+    """Where a Query of the recent index resumes after this item."""
+    return {k: raw[k] for k in (table.PK, table.SK, table.RECENT.pk, table.RECENT.sk)}
 
 
 def _call_key(call_id: str) -> Item:
@@ -77,9 +83,22 @@ class CallStore:
 
     def recent(self, since: datetime, until: datetime, limit: int = 50) -> list[Call]:
         """AP13 for calls: those started in [since, until], newest first, at most `limit`."""
+        return self.recent_page(since, until, limit, None).items
+
+    def recent_page(
+        self, since: datetime, until: datetime, limit: int, cursor: str | None
+    ) -> Page[Call]:
+        """One page of AP13 for calls, newest first. The index is partitioned by day, so the
+        cursor is the last call's index key: its day is where the next page starts."""
+        start = self._recent_start(cursor) if cursor else None
+        day = (
+            date.fromisoformat(start[table.RECENT.pk]["S"].removeprefix("RECENT#"))
+            if start
+            else until.astimezone(UTC).date()
+        )
         out: list[Call] = []
-        day = until.astimezone(UTC).date()
-        while day >= since.astimezone(UTC).date() and len(out) < limit:
+        last: Item | None = None
+        while day >= since.astimezone(UTC).date():
             kwargs: dict[str, Any] = {
                 "IndexName": table.RECENT.name,
                 "KeyConditionExpression": "recent_pk = :p AND recent_sk BETWEEN :a AND :b",
@@ -91,13 +110,29 @@ class CallStore:
                     ":call": s(CALL_SK),
                 },
                 "ScanIndexForward": False,
+                "Limit": min(limit + 1, MAX_PAGE),
             }
+            if start is not None:
+                kwargs["ExclusiveStartKey"], start = start, None
             for raw in self.store.query_all("recent_calls", **kwargs):
+                if len(out) == limit:  # one more exists: the page ends at the one before
+                    assert last is not None
+                    return Page(out, encode_cursor(table.RECENT.name, _recent_key(last), _RECENT))
                 out.append(load(Call, raw))
-                if len(out) >= limit:
-                    break
+                last = raw
             day -= timedelta(days=1)
-        return out
+        return Page(out, None)
+
+    @staticmethod
+    def _recent_start(cursor: str) -> Item:
+        key = decode_cursor(cursor, table.RECENT.name, _RECENT)
+        try:
+            date.fromisoformat(key[table.RECENT.pk]["S"].removeprefix("RECENT#"))
+            if set(key) != {table.PK, table.SK, table.RECENT.pk, table.RECENT.sk}:
+                raise ValueError("not a recent-calls key")
+        except (KeyError, ValueError) as exc:
+            raise InvalidInput("cursor", "the cursor is not valid for this listing") from exc
+        return key
 
     def waiting(self, which: str, limit: int, cursor: str | None) -> Page[Call]:
         """Unknown callers (`unmatched`) or missed calls to call back (`callback`), oldest

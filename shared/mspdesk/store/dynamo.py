@@ -555,23 +555,28 @@ class DynamoStore:
                 return contract
         return None
 
-    def assets_of_end_user(self, end_user_id: str, limit: int = 50) -> list[Asset]:
+    def assets_of_end_user(
+        self, end_user_id: str, limit: int = 50, cursor: str | None = None
+    ) -> Page[Asset]:
         """AP11 (by end-user); a client's assets are `list_entities(ASSETS, client_id=...)`."""
-        raw, _ = self.query_page(
+        listed = f"END_USER#{end_user_id}#asset"
+        raw, next_cursor = self.query_page(
             "assets_of_end_user",
             table.BY_OWNER,
             "gsi2pk = :p",
-            {":p": s(f"END_USER#{end_user_id}#asset")},
+            {":p": s(listed)},
             limit,
-            None,
-            hint="",
+            cursor,
+            hint=listed,
         )
-        return [load(ASSETS.model, r) for r in raw]
+        return Page([load(ASSETS.model, r) for r in raw], next_cursor)
 
     def panel_assets(self, end_user_id: str) -> list[Asset]:
         """An end-user's assets for the context panel: reference data, cached briefly."""
         return self._panel_read(
-            f"assets#{end_user_id}", REFERENCE_SECONDS, lambda: self.assets_of_end_user(end_user_id)
+            f"assets#{end_user_id}",
+            REFERENCE_SECONDS,
+            lambda: self.assets_of_end_user(end_user_id).items,
         )
 
     def panel_recent_tickets(self, client_id: str, count: int) -> list[Ticket]:

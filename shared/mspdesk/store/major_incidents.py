@@ -23,7 +23,11 @@ from mspdesk.store.codec import Item, item, load, n, s, text
 from mspdesk.store.dynamo import MAX_PAGE, DynamoStore, Page, conditional_failed
 
 _SENT_DAYS = 30
-PROBLEM_LIST = "LIST#problem"
+
+
+def _problem_list(open_: bool) -> str:
+    """Open and resolved Problems are listed apart: the incidents page shows the open ones."""
+    return f"LIST#problem#{'open' if open_ else 'resolved'}"
 
 
 def _incident_key(incident_id: str) -> Item:
@@ -110,7 +114,7 @@ class IncidentStore:
             table.PK: f"PROBLEM#{number}",
             table.SK: "PROBLEM",
             "incident_id": incident_id,
-            "gsi1pk": PROBLEM_LIST,
+            "gsi1pk": _problem_list(True),
             "gsi1sk": f"{number:012d}",
             "linked_count": 0,
         }
@@ -135,18 +139,39 @@ class IncidentStore:
             return None
         return found.model_copy(update={"linked": sorted(linked)})
 
+    def is_problem(self, number: int) -> bool:
+        key = {table.PK: s(f"PROBLEM#{number}"), table.SK: s("PROBLEM")}
+        return self.store.get_raw("is_problem", key, consistent=True) is not None
+
+    def file_problem(self, number: int, open_: bool) -> bool:
+        """List the Problem among the open or the resolved ones; False if it is no Problem."""
+        try:
+            self.db.update_item(
+                TableName=self.table_name,
+                Key={table.PK: s(f"PROBLEM#{number}"), table.SK: s("PROBLEM")},
+                UpdateExpression="SET gsi1pk = :l",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":l": s(_problem_list(open_))},
+            )
+        except ClientError as exc:
+            if conditional_failed(exc):
+                return False
+            raise
+        return True
+
     def problems_page(
-        self, limit: int, cursor: str | None
+        self, open_: bool, limit: int, cursor: str | None
     ) -> tuple[list[tuple[int, str | None, int]], str | None]:
-        """Problems newest first: (number, incident id, how many tickets are linked)."""
+        """Open (or resolved) Problems newest first: (number, incident id, tickets linked)."""
+        listed = _problem_list(open_)
         raw, next_cursor = self.store.query_page(
             "problems",
             table.BY_PARENT,
             "gsi1pk = :p",
-            {":p": s(PROBLEM_LIST)},
+            {":p": s(listed)},
             min(limit, MAX_PAGE),
             cursor,
-            hint=PROBLEM_LIST,
+            hint=listed,
             forward=False,
             whole_items=True,
         )

@@ -1,6 +1,7 @@
 """Files in a real browser: an end-user raises a ticket with a screenshot in the portal, the
 agent downloads it in the console and answers with a file of their own, which the end-user
-downloads in turn. The bytes go browser -> bucket -> browser, never through the API."""
+downloads in turn, then answers with a file alone. The bytes go browser -> bucket -> browser,
+never through the API."""
 
 from __future__ import annotations
 
@@ -75,3 +76,14 @@ def test_files_travel_from_the_portal_to_the_console_and_back(
     started.value.save_as(saved)
     assert saved.read_text() == "Hold Ctrl while starting Outlook.\n"
     shoot(portal, "reply-file")
+
+    # The end-user answers with nothing but a photo: the file alone is enough to send.
+    photo = tmp_path / "safe mode.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + uuid.uuid4().bytes * 16)
+    answer_form = portal.get_by_role("form", name="Reply")
+    send = answer_form.get_by_role("button", name="Send reply")
+    expect(send).to_be_disabled()
+    answer_form.get_by_label("Attach files").set_input_files(str(photo))
+    send.click()
+    mine = portal.get_by_role("article", name=f"Message from {person['name']}").last
+    expect(mine.get_by_role("list", name="Attachments")).to_contain_text("safe mode.png")

@@ -61,3 +61,25 @@ def test_an_agent_raises_a_problem_from_a_ticket_and_links_another_to_it(
     )
     expect(listed).to_contain_text("2 linked")
     shoot(page, "problems")
+
+    # Resolved, the Problem leaves the open list (its tickets are resolved with it) and is
+    # found among the resolved ones.
+    version = agent_api.get(f"/api/tickets/{problem}").json()["version"]
+    resolved = agent_api.patch(
+        f"/api/tickets/{problem}", json={"status": "resolved"}, headers={"If-Match": str(version)}
+    )
+    assert resolved.status_code == 200, resolved.text
+    page.reload()
+    problems = page.get_by_role("region", name="Problems")
+    loaded = problems.get_by_role("list", name="Open Problems").or_(
+        problems.get_by_text("No open Problems.")
+    )
+    expect(loaded).to_be_visible()
+    expect(problems).not_to_contain_text(f"#{problem} ")
+    problems.get_by_label("Resolved Problems instead of open ones").check()
+    expect(
+        problems.get_by_role("list", name="Resolved Problems")
+        .get_by_role("listitem")
+        .filter(has_text=f"#{problem} ")
+    ).to_contain_text("Resolved")
+    shoot(page, "resolved-problems")

@@ -1,12 +1,12 @@
 // The calls list: recent calls newest first (or the unknown callers waiting for an agent to say
 // who they were, or the missed calls to ring back), with who called, for which client, who
 // answered, how long, and the ticket the call was logged on.
-import { useCallback, useEffect, useState } from "react";
+import { useEffect, useState } from "react";
 import { get } from "../shared/api";
 import { formatWhen } from "../shared/clock";
-import { message } from "../shared/errors";
+import { usePaged } from "../shared/paging";
 import { followLink, navigate, useLocation } from "../shared/router";
-import type { Call, Named, Page } from "../shared/types";
+import type { Call, Named } from "../shared/types";
 import { nameOf, useDirectory } from "./directory";
 
 type View = "recent" | "unmatched" | "callback";
@@ -57,33 +57,18 @@ export default function Calls() {
   const location = useLocation();
   const { view, hours } = params(location);
   const { clients, agents, teams } = useDirectory();
-  const [calls, setCalls] = useState<Call[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const {
+    items: calls,
+    error,
+    more,
+    loadMore,
+    reload,
+  } = usePaged<Call>("/api/calls", {
+    view,
+    hours: view === "recent" ? hours : null,
+    limit: PAGE,
+  });
   const [names, setNames] = useState<Record<string, string>>({});
-
-  const load = useCallback(
-    async (after: string | null) => {
-      try {
-        const page = await get<Page<Call>>("/api/calls", {
-          view,
-          hours: view === "recent" ? hours : null,
-          limit: PAGE,
-          cursor: after,
-        });
-        setCalls((old) => [...(after ? (old ?? []) : []), ...page.items]);
-        setCursor(page.next_cursor);
-        setError(null);
-      } catch (e) {
-        setError(message(e));
-      }
-    },
-    [view, hours],
-  );
-  useEffect(() => {
-    setCalls(null);
-    void load(null);
-  }, [load]);
 
   useEffect(() => {
     const wanted = [
@@ -111,7 +96,7 @@ export default function Calls() {
     <main className="page calls">
       <header className="admin-head">
         <h1>Calls</h1>
-        <button type="button" onClick={() => void load(null)}>
+        <button type="button" onClick={reload}>
           Refresh
         </button>
       </header>
@@ -202,8 +187,8 @@ export default function Calls() {
           </tbody>
         </table>
       )}
-      {cursor && (
-        <button type="button" onClick={() => void load(cursor)}>
+      {more && (
+        <button type="button" onClick={loadMore}>
           Load more
         </button>
       )}

@@ -5,6 +5,7 @@ import { useCallback, useEffect, useState } from "react";
 import { get, request } from "../shared/api";
 import { formatWhen } from "../shared/clock";
 import { type FormErrors, NO_ERRORS, formErrors, message } from "../shared/errors";
+import { usePaged } from "../shared/paging";
 import { followLink, navigate, useLocation } from "../shared/router";
 import {
   type MajorIncident,
@@ -77,7 +78,7 @@ export default function Incidents() {
           ))}
         </ul>
       )}
-      <OpenProblems />
+      <Problems />
       <RaiseProblem />
     </main>
   );
@@ -347,22 +348,32 @@ function RaiseProblem() {
   );
 }
 
-/** Problems by themselves, newest first (GET /api/problems). */
-function OpenProblems() {
-  const [items, setItems] = useState<ProblemSummary[] | null>(null);
-  useEffect(() => {
-    get<Page<ProblemSummary>>("/api/problems", { limit: 50 })
-      .then((page) => setItems(Array.isArray(page.items) ? page.items : null))
-      .catch(() => setItems(null));
-  }, []);
-  if (!items) return null;
+/** Problems by themselves, newest first (GET /api/problems): the open ones, or the resolved. */
+function Problems() {
+  const [state, setState] = useState<"open" | "resolved">("open");
+  const { items, error, more, loadMore } = usePaged<ProblemSummary>("/api/problems", {
+    state,
+    limit: 50,
+  });
+
   return (
     <section aria-label="Problems">
       <h2>Problems</h2>
-      {items.length === 0 ? (
-        <p className="muted">None.</p>
+      <label className="inline">
+        <input
+          type="checkbox"
+          checked={state === "resolved"}
+          onChange={(e) => setState(e.target.checked ? "resolved" : "open")}
+        />
+        Resolved Problems instead of open ones
+      </label>
+      {error && <p role="alert">{error}</p>}
+      {items === null ? (
+        !error && <p>Loading…</p>
+      ) : items.length === 0 ? (
+        <p className="muted">No {state} Problems.</p>
       ) : (
-        <ul className="plain">
+        <ul className="plain" aria-label={`${state === "open" ? "Open" : "Resolved"} Problems`}>
           {items.map((p) => (
             <li key={p.number}>
               <a href={`/tickets/${p.number}`} onClick={followLink}>
@@ -374,6 +385,11 @@ function OpenProblems() {
             </li>
           ))}
         </ul>
+      )}
+      {more && (
+        <button type="button" onClick={loadMore}>
+          More Problems
+        </button>
       )}
     </section>
   );

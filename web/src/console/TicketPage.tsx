@@ -281,7 +281,7 @@ function ReplyBox({
 
   async function send(event: React.FormEvent): Promise<void> {
     event.preventDefault();
-    if (!body.trim()) return;
+    if (!body.trim() && files.length === 0) return;
     setSending(true);
     try {
       const attachments = await uploads.keys(files);
@@ -335,7 +335,7 @@ function ReplyBox({
       </label>
       <FilePicker files={files} onChange={setFiles} disabled={sending} />
       {error && <p role="alert">{error}</p>}
-      <button type="submit" disabled={sending || !body.trim()}>
+      <button type="submit" disabled={sending || (!body.trim() && files.length === 0)}>
         {visibility === "public" ? "Send reply" : "Add note"}
       </button>
     </form>

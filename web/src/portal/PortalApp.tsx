@@ -364,7 +364,7 @@ function TicketView({ base, number }: { base: string; number: number }) {
           </label>
           <FilePicker files={files} onChange={setFiles} disabled={sending} />
           {error && <p role="alert">{error}</p>}
-          <button type="submit" disabled={sending || !reply.trim()}>
+          <button type="submit" disabled={sending || (!reply.trim() && files.length === 0)}>
             Send reply
           </button>
         </form>

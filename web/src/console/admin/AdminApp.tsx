@@ -4,6 +4,7 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
 import { ApiError, get, request } from "../../shared/api";
 import { message } from "../../shared/errors";
+import { usePaged } from "../../shared/paging";
 import { followLink, navigate, useLocation } from "../../shared/router";
 import type { Named, Page } from "../../shared/types";
 import { nameOf, useDirectory } from "../directory";
@@ -207,38 +208,17 @@ function ListPage({ spec, query }: { spec: ResourceSpec; query: string }) {
   const params = new URLSearchParams(query);
   const clientId = params.get("client_id") ?? (spec.perClient ? (clients[0]?.id ?? null) : null);
   const endUserId = spec.perEndUser ? params.get("end_user_id") : null;
-  const [items, setItems] = useState<Json[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { items, error, more, loadMore } = usePaged<Json>(`/api/admin/${spec.path}`, {
+    limit: 100,
+    client_id: spec.perClient && !endUserId ? clientId : null,
+    end_user_id: endUserId,
+  });
   const refs = useMemo(() => refsOf(spec.fields), [spec]);
   const lookup = useReferences(refs, clientId);
   const name = useCallback(
     (ref: string, id: unknown): string => (typeof id === "string" ? nameOf(lookup(ref), id) : "—"),
     [lookup],
   );
-
-  const load = useCallback(
-    async (after: string | null) => {
-      try {
-        const page = await get<Page<Json>>(`/api/admin/${spec.path}`, {
-          limit: 100,
-          cursor: after,
-          client_id: spec.perClient && !endUserId ? clientId : null,
-          end_user_id: endUserId,
-        });
-        setItems((old) => [...(after ? (old ?? []) : []), ...page.items]);
-        setCursor(page.next_cursor);
-        setError(null);
-      } catch (e) {
-        setError(message(e));
-      }
-    },
-    [spec, clientId, endUserId],
-  );
-  useEffect(() => {
-    setItems(null);
-    void load(null);
-  }, [load]);
 
   const listHref = (client: string, person: string | null = null): string =>
     `/admin/${spec.path}?client_id=${client}${person ? `&end_user_id=${person}` : ""}`;
@@ -319,8 +299,8 @@ function ListPage({ spec, query }: { spec: ResourceSpec; query: string }) {
           </tbody>
         </table>
       )}
-      {cursor && (
-        <button type="button" onClick={() => void load(cursor)}>
+      {more && (
+        <button type="button" onClick={loadMore}>
           Load more
         </button>
       )}
