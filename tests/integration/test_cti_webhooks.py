@@ -23,7 +23,6 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 from websockets.sync.client import connect
 
-from functions.api import routes_cti
 from functions.api.app import create_app
 from mspdesk.adapters.graph_calls import HttpCallRecords
 from mspdesk.config import Settings
@@ -117,7 +116,7 @@ def graph_adapter(graph: FakeGraph) -> HttpCallRecords:
 @contextmanager
 def serve(phone: PhoneDesk, settings: Settings) -> Iterator[TestClient]:
     app = create_app(settings, phone.desk.deps)
-    routes_cti.install(app, settings, phone.desk.deps, phone.context)
+    app.state.cti = phone.context  # the phone routes create_app mounted serve this desk
     with TestClient(app) as client:
         yield client
 
@@ -751,7 +750,7 @@ def test_a_screen_pop_reaches_a_real_websocket_on_the_local_server(
 ) -> None:
     """The same call as `make dev` serves it: uvicorn, a real socket, a real HTTP request."""
     app = create_app(settings, phone.desk.deps)
-    routes_cti.install(app, settings, phone.desk.deps, phone.context)
+    app.state.cti = phone.context  # the phone routes create_app mounted serve this desk
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()  # connections wait in the backlog until uvicorn accepts them
