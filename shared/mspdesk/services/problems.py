@@ -266,7 +266,7 @@ class ProblemService:
             ticket = tickets.get(number)
             if ticket is None:
                 raise TicketNotFound(number)
-            if self.incidents.problem(number) is not None:
+            if self.incidents.is_problem(number):
                 refused.append(f"#{number} is a Problem itself")
             elif not ticket.status.is_open:
                 refused.append(f"#{number} is {ticket.status.value.replace('_', ' ')}")
