@@ -168,6 +168,32 @@ def test_a_stale_change_says_changed_by_someone_else_and_is_reapplied_on_request
     assert (saved["status"], saved["priority"]) == ("waiting_on_customer", "P1")
 
 
+def test_a_change_saved_after_a_note_came_in_goes_through_without_a_conflict(
+    open_page: Callable[..., Page],
+    agent_api: httpx.Client,
+    agents: list[dict[str, Any]],
+    vip: dict[str, Any],
+) -> None:
+    """A note moves the version on but touches no field: nothing of anyone's is at stake."""
+    number = raise_ticket(agent_api, vip, f"Busy {uuid.uuid4().hex[:6]}")["number"]
+    page = open_ticket(open_page, agents[0], number)
+    fields = page.get_by_role("form", name="Ticket fields")
+    fields.get_by_label("Priority").select_option("P1")
+    noted = agent_api.post(
+        f"/api/tickets/{number}/actions", json={"body": "Called the user", "visibility": "private"}
+    )
+    assert noted.status_code == 201, noted.text
+
+    with page.expect_response(
+        lambda r: r.request.method == "PATCH" and r.status == 200
+    ) as saved_response:
+        fields.get_by_role("button", name="Save changes").click()
+    assert saved_response.value.ok
+    expect(fields.get_by_role("button", name="Save changes")).to_be_disabled()
+    expect(fields.get_by_role("alert")).to_have_count(0)
+    assert agent_api.get(f"/api/tickets/{number}").json()["priority"] == "P1"
+
+
 def test_the_queue_moves_by_keyboard_counts_sla_down_and_shows_new_tickets_without_reload(
     open_page: Callable[..., Page],
     shoot: Callable[[Page, str], None],

@@ -29,6 +29,7 @@ import {
   type Merge,
   changes,
   editable,
+  fieldsUntouched,
   mergeAfterConflict,
 } from "./logic/merge";
 import { presenceLines } from "./logic/presence";
@@ -398,27 +399,43 @@ function FieldsForm({ ticket, onSaved, onDirty }: FieldsProps) {
 
   async function save(): Promise<void> {
     setSaving(true);
+    let from = base;
+    let mine = draft;
     try {
-      const saved = await request<Ticket>("PATCH", `/api/tickets/${ticket.number}`, {
-        body: patch,
-        headers: { "If-Match": `"${base.version}"` },
-      });
-      setConflict(null);
-      setError(null);
-      setBase({ values: editable(saved), version: saved.version });
-      setDraft(editable(saved));
-      await onSaved();
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 409) {
-        const fresh = await get<TicketDetail>(`/api/tickets/${ticket.number}`);
-        const merge = mergeAfterConflict(base.values, draft, editable(fresh));
-        setConflict(merge);
-        setBase({ values: editable(fresh), version: fresh.version });
-        setDraft(merge.draft);
-        await onSaved();
-      } else {
-        setError(message(e));
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const saved = await request<Ticket>("PATCH", `/api/tickets/${ticket.number}`, {
+            body: changes(from.values, mine),
+            headers: { "If-Match": `"${from.version}"` },
+          });
+          setConflict(null);
+          setError(null);
+          setBase({ values: editable(saved), version: saved.version });
+          setDraft(editable(saved));
+          await onSaved();
+          return;
+        } catch (e) {
+          if (!(e instanceof ApiError && e.status === 409)) throw e;
+          const fresh = await get<TicketDetail>(`/api/tickets/${ticket.number}`);
+          const merge = mergeAfterConflict(from.values, mine, editable(fresh));
+          from = { values: editable(fresh), version: fresh.version };
+          mine = merge.draft;
+          // A reply, a note or the SLA clocks moved the version on: send ours again. Busy
+          // tickets get a few tries; then the agent sees it as any other change.
+          if (fieldsUntouched(merge) && attempt < 3) {
+            if (Object.keys(merge.patch).length > 0) continue;
+            setConflict(null); // both chose the same: nothing left to send
+          } else {
+            setConflict(merge);
+          }
+          setBase(from);
+          setDraft(mine);
+          await onSaved();
+          return;
+        }
       }
+    } catch (e) {
+      setError(message(e));
     } finally {
       setSaving(false);
     }

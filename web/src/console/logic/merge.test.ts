@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Editable, changes, mergeAfterConflict } from "./merge";
+import { type Editable, changes, fieldsUntouched, mergeAfterConflict } from "./merge";
 
 const base: Editable = {
   status: "open",
@@ -54,5 +54,21 @@ describe("mergeAfterConflict", () => {
     const mine = { ...base, team_id: "team_b" };
     const fresh = { ...base, team_id: null };
     expect(mergeAfterConflict(base, mine, fresh).conflicts).toEqual(["team_id"]);
+  });
+});
+
+describe("fieldsUntouched", () => {
+  it("lets ours go again when the new version changed none of the form's fields", () => {
+    const mine = { ...base, priority: "P1" as const };
+    expect(fieldsUntouched(mergeAfterConflict(base, mine, { ...base }))).toBe(true);
+  });
+
+  it("stops for any field someone else changed, even one we left alone", () => {
+    const mine = { ...base, priority: "P1" as const };
+    const fresh = { ...base, agent_id: "ag_them" };
+    expect(fieldsUntouched(mergeAfterConflict(base, mine, fresh))).toBe(false);
+    expect(fieldsUntouched(mergeAfterConflict(base, mine, { ...base, priority: "P2" }))).toBe(
+      false,
+    );
   });
 });

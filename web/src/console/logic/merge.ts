@@ -1,6 +1,7 @@
 // A change refused with 409 (someone saved the ticket since we read it): compare what we
 // started from, what we chose and what is there now, so the agent sees the fresh values and
-// re-applies on purpose. Nothing is ever overwritten silently.
+// re-applies on purpose. Nothing is ever overwritten silently. When no field of the form moved
+// (a reply, a note or the SLA clocks made the new version), ours simply goes again.
 import type { Ticket } from "../../shared/types";
 
 export const EDITABLE = ["status", "priority", "category_id", "team_id", "agent_id"] as const;
@@ -53,4 +54,9 @@ export function mergeAfterConflict(base: Editable, mine: Editable, fresh: Editab
     }
   }
   return { conflicts, theirs, patch, draft };
+}
+
+/** No field of the form was changed by anyone else: nothing of theirs is at stake. */
+export function fieldsUntouched(merge: Merge): boolean {
+  return merge.conflicts.length === 0 && merge.theirs.length === 0;
 }
