@@ -1,8 +1,53 @@
 // A listing read page by page: its first page whenever the query changes, the next on demand.
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useEffect, useMemo, useReducer } from "react";
 import { type Query, get } from "./api";
 import { message } from "./errors";
 import type { Page } from "./types";
+
+/** The pages read so far. A first page (again) starts a new generation: an answer that
+ * belongs to an older one is dropped, so a refresh never gets a stale page appended. */
+export class Pager<T> {
+  items: T[] | null = null;
+  cursor: string | null = null;
+  error: string | null = null;
+  private generation = 0;
+  private fetching = false;
+
+  constructor(
+    private readonly fetchPage: (cursor: string | null) => Promise<Page<T>>,
+    private readonly changed: () => void,
+  ) {}
+
+  first(): Promise<void> {
+    this.generation += 1;
+    return this.read(null);
+  }
+
+  /** The next page; nothing while one is on its way (a double click adds nothing). */
+  more(): Promise<void> {
+    if (this.fetching || this.cursor === null) return Promise.resolve();
+    return this.read(this.cursor);
+  }
+
+  private async read(after: string | null): Promise<void> {
+    const mine = this.generation;
+    this.fetching = true;
+    try {
+      const page = await this.fetchPage(after);
+      if (mine !== this.generation) return;
+      this.items = [...(after ? (this.items ?? []) : []), ...page.items];
+      this.cursor = page.next_cursor;
+      this.error = null;
+    } catch (e) {
+      if (mine === this.generation) this.error = message(e);
+    } finally {
+      if (mine === this.generation) {
+        this.fetching = false;
+        this.changed();
+      }
+    }
+  }
+}
 
 export interface Paged<T> {
   /** null until the first page arrives */
@@ -16,40 +61,21 @@ export interface Paged<T> {
 }
 
 export function usePaged<T>(path: string, query: Query): Paged<T> {
-  // One string for path and query: the effect reruns when they change, not on every render.
+  // One string for path and query: a new pager when they change, not on every render.
   const key = JSON.stringify([path, query]);
-  const current = useRef(key);
-  const [items, setItems] = useState<T[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  const load = useCallback(
-    async (after: string | null) => {
-      const [where, params] = JSON.parse(key) as [string, Query];
-      try {
-        const page = await get<Page<T>>(where, { ...params, cursor: after });
-        if (current.current !== key) return; // the query changed meanwhile: a stale answer
-        setItems((old) => [...(after ? (old ?? []) : []), ...page.items]);
-        setCursor(page.next_cursor);
-        setError(null);
-      } catch (e) {
-        if (current.current === key) setError(message(e));
-      }
-    },
-    [key],
-  );
+  const [, render] = useReducer((n: number) => n + 1, 0);
+  const pager = useMemo(() => {
+    const [where, params] = JSON.parse(key) as [string, Query];
+    return new Pager<T>((cursor) => get<Page<T>>(where, { ...params, cursor }), render);
+  }, [key]);
   useEffect(() => {
-    current.current = key;
-    setItems(null);
-    setCursor(null);
-    void load(null);
-  }, [key, load]);
-
+    void pager.first();
+  }, [pager]);
   return {
-    items,
-    error,
-    more: cursor !== null,
-    loadMore: () => void load(cursor),
-    reload: () => void load(null),
+    items: pager.items,
+    error: pager.error,
+    more: pager.cursor !== null,
+    loadMore: () => void pager.more(),
+    reload: () => void pager.first(),
   };
 }
