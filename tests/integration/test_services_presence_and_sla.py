@@ -35,6 +35,30 @@ def test_an_agent_sees_the_other_agents_on_a_ticket_but_not_themself(desk: Desk)
     ]
 
 
+def test_a_heartbeat_reads_who_is_there_not_the_conversation(desk: Desk) -> None:
+    ticket = desk.ticket()
+    sam, kim = desk.agent_scope, agent_scope(desk.other_agent)
+    for n in range(30):
+        desk.tickets.add_action(sam, ticket.number, ActionInput(body=f"Note {n}"))
+    desk.tickets.heartbeat(kim, ticket.number, PresenceActivity.VIEWING)
+    reads = desk.deps.store.reads
+    before = reads.items, reads.calls
+    assert len(desk.tickets.heartbeat(sam, ticket.number, PresenceActivity.VIEWING)) == 1
+    # One Query: the ticket and Kim's presence (Sam's is written after), not the 31 actions.
+    assert (reads.items - before[0], reads.calls - before[1]) == (2, 1)
+
+
+def test_a_heartbeat_on_a_ticket_that_does_not_exist_is_a_404_and_leaves_nothing(
+    desk: Desk,
+) -> None:
+    from mspdesk.domain.errors import TicketNotFound
+
+    with pytest.raises(TicketNotFound):
+        desk.tickets.heartbeat(desk.agent_scope, 999_999, PresenceActivity.VIEWING)
+    with pytest.raises(TicketNotFound):
+        desk.deps.store.ticket_presence(999_999, ADMIN, desk.deps.clock())
+
+
 def test_presence_that_was_not_renewed_expires(desk: Desk, clock: Clock) -> None:
     ticket = desk.ticket()
     sam, kim = desk.agent_scope, agent_scope(desk.other_agent)

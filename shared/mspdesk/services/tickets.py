@@ -499,7 +499,11 @@ class TicketService:
             raise TicketNotFound(number)
         store = self._d.store
         now = self._d.clock()
-        store.get_ticket(number, scope)
+        # Every second per agent on a ticket: one Query of the few presence items and the
+        # ticket (a 404 for none), then one put; never the ticket's whole conversation.
+        others = [
+            p for p in store.ticket_presence(number, scope, now) if p.agent_id != scope.principal_id
+        ]
         store.put_presence(
             Presence(
                 ticket_number=number,
@@ -510,8 +514,7 @@ class TicketService:
                 expires_at=now + PRESENCE_TTL,
             )
         )
-        record = store.get_ticket_record(number, scope, now)
-        return [p for p in record.presence if p.agent_id != scope.principal_id]
+        return others
 
     def leave(self, scope: Scope, number: int) -> None:
         if not scope.is_staff:

@@ -1038,6 +1038,32 @@ class DynamoStore:
         )
         return int(found["ticket_number"]["N"]) if found else None
 
+    def ticket_presence(self, number: int, scope: Scope, now: datetime) -> list[Presence]:
+        """Who is on the ticket, for the heartbeat: one Query of the presence items and the
+        ticket item, which sort next to each other (`PRESENCE#...` < `TICKET`), never the
+        actions. The ticket item is what the scope is checked against."""
+        found: Ticket | None = None
+        presence: list[Presence] = []
+        for raw in self.query_all(
+            "ticket_presence",
+            KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :t",
+            ExpressionAttributeValues={
+                ":p": s(f"TICKET#{number}"),
+                ":a": s("PRESENCE#"),
+                ":t": s(TICKET_SK),
+            },
+            **LOAD_ONLY,
+        ):
+            if raw[table.SK]["S"] == TICKET_SK:
+                found = load(Ticket, raw)
+                continue
+            seen = load(Presence, raw)
+            if seen.expires_at > now:  # TTL deletion lags; expired presence is gone
+                presence.append(seen)
+        if found is None or not scope.covers(found.client_id):
+            raise TicketNotFound(number)
+        return presence
+
     def put_presence(self, presence: Presence) -> None:
         self.db.put_item(
             TableName=self.table_name,
