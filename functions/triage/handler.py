@@ -58,7 +58,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         )
         return {"triaged": True, "method": record.method.value, "outcome": record.outcome.value}
     if kind == "TicketUpdated":
-        service().ticket_changed(number, detail.get("changes") or {}, detail.get("by"))
+        service().ticket_changed(
+            number, detail.get("changes") or {}, detail.get("by"), detail.get("was")
+        )
         return {"updated": True}
     logger.warning("unexpected event", extra={"detail_type": kind})
     return {"ignored": kind}

@@ -120,6 +120,10 @@ class TicketDetail:
     triage: TriageRecord | None = None
 
 
+def _as_text(values: dict[str, Any]) -> dict[str, str | None]:
+    return {k: (str(v) if v is not None else None) for k, v in values.items()}
+
+
 def _author(scope: Scope) -> Author:
     if scope.principal_id == "system":
         return Author(kind="system", name=scope.name)
@@ -300,7 +304,9 @@ class TicketService:
             "TicketUpdated",
             changed,
             {
-                "changes": {k: (str(v) if v is not None else None) for k, v in changes.items()},
+                "changes": _as_text(changes),
+                # The values before: consumers tell a reopened ticket from one moving on.
+                "was": _as_text({k: getattr(ticket, k) for k in changes}),
                 "by": scope.principal_id,
             },
         )

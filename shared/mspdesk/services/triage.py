@@ -325,11 +325,20 @@ class TriageService:
 
     # --- a changed ticket ----------------------------------------------------------------------
 
-    def ticket_changed(self, number: int, changes: dict[str, Any], by: str | None) -> None:
+    def ticket_changed(
+        self,
+        number: int,
+        changes: dict[str, Any],
+        by: str | None,
+        was: dict[str, Any] | None = None,
+    ) -> None:
+        """`was` holds the changed fields' values before (events from before it existed lack
+        it: then any status change may be a reopening)."""
+        done = (TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value)
         status = changes.get("status")
-        if status in (TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value):
+        if status in done:
             self._index_resolved(number)
-        elif status is not None:
+        elif status is not None and (was is None or was.get("status") in done):
             self._vectors.remove(number)  # reopened: no longer a resolved example
         triaged = {k: v for k, v in changes.items() if k in TRIAGED_FIELDS}
         if triaged and by not in (None, TRIAGE_SCOPE.principal_id):

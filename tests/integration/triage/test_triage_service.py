@@ -135,7 +135,9 @@ class Bus:
             if event.type == "TicketCreated":
                 results.append(service.triage_new(detail["number"], detail.get("chosen", [])))
             elif event.type == "TicketUpdated":
-                service.ticket_changed(detail["number"], detail["changes"], detail["by"])
+                service.ticket_changed(
+                    detail["number"], detail["changes"], detail["by"], detail["was"]
+                )
         return results
 
 
@@ -567,6 +569,33 @@ def test_a_resolved_ticket_joins_the_history_and_leaves_it_when_reopened(
 
     assert vectors.state().count == before
     assert ticket.number not in {n.ticket.number for n in vectors.neighbours(text, 5)}
+
+
+def test_only_a_reopening_takes_a_ticket_out_of_the_history(
+    indexed: History,
+    desk: Desk,
+    clock: Clock,
+    bus: Bus,
+    service: TriageService,
+    vectors: Vectors,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An open ticket moving to waiting was never indexed: no delete goes to the index."""
+    removed: list[int] = []
+    real_remove = vectors.remove
+    monkeypatch.setattr(vectors, "remove", lambda n: (removed.append(n), real_remove(n)))
+    ticket = raise_ticket(desk, clock, NEW_PRINTER)
+    bus.skip()
+
+    agent_update(desk, clock, desk.agent, ticket.number, status=TicketStatus.WAITING_ON_CUSTOMER)
+    agent_update(desk, clock, desk.agent, ticket.number, status=TicketStatus.OPEN)
+    bus.deliver(service)
+    assert removed == []
+
+    agent_update(desk, clock, desk.agent, ticket.number, status=TicketStatus.RESOLVED)
+    agent_update(desk, clock, desk.agent, ticket.number, status=TicketStatus.OPEN)
+    bus.deliver(service)
+    assert removed == [ticket.number]
 
 
 # --- the LLM method and the fallbacks ------------------------------------------------------------
