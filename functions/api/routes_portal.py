@@ -154,3 +154,9 @@ def reply(number: Number, data: PortalReplyIn, svc: Svc, scope: EndUserScope) ->
         ActionInput(body=data.body, visibility=Visibility.PUBLIC, attachments=data.attachments),
     )
     return _portal_action(action)
+
+
+@router.post("/tickets/{number}/resolve", response_model=PortalTicket)
+def resolve(number: Number, svc: Svc, scope: EndUserScope) -> PortalTicket:
+    """"My problem is fixed": the ticket is resolved; a later reply reopens it."""
+    return PortalTicket.of(svc.tickets.resolve_for_requester(scope, number))

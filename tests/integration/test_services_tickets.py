@@ -279,6 +279,34 @@ def test_an_end_user_cannot_change_a_ticket(settled: Desk) -> None:
         )
 
 
+def test_an_end_user_marks_their_ticket_resolved_and_a_reply_reopens_it(
+    desk: Desk, clock: Clock, events: RecordingPublisher
+) -> None:
+    ticket = desk.ticket()
+    with pytest.raises(TicketNotFound):  # another client's end-user learns nothing
+        desk.tickets.resolve_for_requester(desk.bob_scope, ticket.number)
+    minutes(clock, 30)
+    resolved = desk.tickets.resolve_for_requester(desk.alice_scope, ticket.number)
+    assert (resolved.status, resolved.resolved_at) == (TicketStatus.RESOLVED, clock.now)
+    assert resolved.sla.resolution is not None
+    assert resolved.sla.resolution.state is SlaState.MET
+    (update,) = [e for e in events.events if e.type == "TicketUpdated"]
+    assert (update.detail["changes"], update.detail["was"]) == (
+        {"status": "resolved"},
+        {"status": "new"},
+    )
+    change = desk.tickets.detail(ADMIN, ticket.number).actions[-1]
+    assert (change.kind, change.author.kind) == (ActionKind.STATUS_CHANGE, "end_user")
+
+    with pytest.raises(InvalidInput) as again:
+        desk.tickets.resolve_for_requester(desk.alice_scope, ticket.number)
+    assert again.value.field == "status"
+    reopened, _ = desk.tickets.add_action(
+        desk.alice_scope, ticket.number, ActionInput(body="It broke again")
+    )
+    assert reopened.status is TicketStatus.OPEN
+
+
 # --- actions -------------------------------------------------------------------------------
 
 

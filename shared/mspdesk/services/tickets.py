@@ -300,17 +300,50 @@ class TicketService:
             self._change_action(scope, ticket, name, value, now) for name, value in changes.items()
         ]
         store.save_ticket(changed, expected_version, actions)
+        self._publish_changes(scope, ticket, changed, changes)
+        return changed
+
+    def resolve_for_requester(self, scope: Scope, number: int) -> Ticket:
+        """An end-user says the problem is fixed. The ticket is resolved as an agent would
+        resolve it (the SLA stops, linked work follows); a reply from them reopens it."""
+        if scope.is_staff:
+            raise InvalidInput("status", "agents change the status with PATCH")
+        store = self._d.store
+        for _ in range(ACTION_ATTEMPTS):
+            ticket = store.get_ticket(number, scope, consistent=True)
+            if not ticket.status.is_open:
+                raise InvalidInput("status", f"the ticket is {ticket.status.value} already")
+            now = self._d.clock()
+            resolved = TicketStatus.RESOLVED
+            update: dict[str, Any] = {
+                "status": resolved,
+                **self._status_facts(ticket, resolved, now),
+                "version": ticket.version + 1,
+                "updated_at": now,
+            }
+            changed = self.with_sla(ticket.model_copy(update=update), now)
+            action = self._change_action(scope, ticket, "status", resolved, now)
+            try:
+                store.save_ticket(changed, ticket.version, [action])
+            except VersionConflict:
+                continue  # an agent's change came first: look again
+            self._publish_changes(scope, ticket, changed, {"status": resolved})
+            return changed
+        raise VersionConflict("ticket", str(number), ticket.version, None)
+
+    def _publish_changes(
+        self, scope: Scope, before: Ticket, after: Ticket, changes: dict[str, Any]
+    ) -> None:
         self._publish(
             "TicketUpdated",
-            changed,
+            after,
             {
                 "changes": _as_text(changes),
                 # The values before: consumers tell a reopened ticket from one moving on.
-                "was": _as_text({k: getattr(ticket, k) for k in changes}),
+                "was": _as_text({k: getattr(before, k) for k in changes}),
                 "by": scope.principal_id,
             },
         )
-        return changed
 
     @staticmethod
     def _status_facts(ticket: Ticket, status: TicketStatus | None, now: datetime) -> dict[str, Any]:

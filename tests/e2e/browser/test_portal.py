@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -81,3 +82,26 @@ def test_the_sign_in_picker_on_a_clients_portal_path_lists_only_its_people(
     expect(picker.get_by_role("button", name=theirs["name"])).to_have_count(0)
     staff = next(a for a in accounts if a["role"] != "end-user")
     expect(picker.get_by_role("button", name=staff["name"])).to_have_count(0)
+
+
+def test_an_end_user_marks_their_ticket_resolved_and_the_desk_sees_it(
+    open_page: Callable[..., Page],
+    shoot: Callable[[Page, str], None],
+    stack: RunningStack,
+    agent_api: httpx.Client,
+    end_users_of_two_clients: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    person = end_users_of_two_clients[0]
+    with stack.client(person["email"]) as portal:
+        number = portal.post(
+            "/portal/api/tickets",
+            json={"subject": f"Printer offline {uuid.uuid4().hex[:6]}", "body": "Since 9."},
+        ).json()["number"]
+
+    page = open_page(f"/portal/tickets/{number}")
+    sign_in(page, person["name"])
+    page.get_by_role("button", name="Mark as resolved").click()
+    expect(page.get_by_text("Resolved · raised")).to_be_visible()
+    expect(page.get_by_role("button", name="Mark as resolved")).to_have_count(0)
+    shoot(page, "marked-resolved")
+    assert agent_api.get(f"/api/tickets/{number}").json()["status"] == "resolved"

@@ -317,8 +317,22 @@ function TicketView({ base, number }: { base: string; number: number }) {
     }
   }
 
+  async function markResolved(): Promise<void> {
+    setSending(true);
+    try {
+      await request("POST", `/portal/api/tickets/${number}/resolve`);
+      setError(null);
+      await load();
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setSending(false);
+    }
+  }
+
   if (missing) return <NotFound base={base} what="ticket" />;
   if (!ticket) return <main>{error ? <p role="alert">{error}</p> : <p>Loading…</p>}</main>;
+  const settled = ticket.status === "resolved" || ticket.status === "closed";
   return (
     <main>
       <p>
@@ -367,6 +381,15 @@ function TicketView({ base, number }: { base: string; number: number }) {
           <button type="submit" disabled={sending || (!reply.trim() && files.length === 0)}>
             Send reply
           </button>
+          {!settled && (
+            <p className="muted">
+              Fixed already?{" "}
+              <button type="button" disabled={sending} onClick={() => void markResolved()}>
+                Mark as resolved
+              </button>{" "}
+              A reply reopens it.
+            </p>
+          )}
         </form>
       )}
     </main>
