@@ -158,5 +158,5 @@ def reply(number: Number, data: PortalReplyIn, svc: Svc, scope: EndUserScope) ->
 
 @router.post("/tickets/{number}/resolve", response_model=PortalTicket)
 def resolve(number: Number, svc: Svc, scope: EndUserScope) -> PortalTicket:
-    """ "My problem is fixed": the ticket is resolved; a later reply reopens it."""
+    """The end-user says the problem is fixed: resolved; a later reply reopens it."""
     return PortalTicket.of(svc.tickets.resolve_for_requester(scope, number))
