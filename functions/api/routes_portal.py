@@ -143,6 +143,7 @@ def ticket(number: Number, svc: Svc, scope: EndUserScope) -> PortalTicketDetail:
     return PortalTicketDetail(
         **PortalTicket.of(detail.ticket).model_dump(),
         actions=[_portal_action(a) for a in sorted(detail.actions, key=lambda a: a.created_at)],
+        raised_by_you=detail.ticket.end_user_id == scope.principal_id,
     )
 
 

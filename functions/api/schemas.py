@@ -146,6 +146,8 @@ class PortalTicket(BaseModel):
 
 class PortalTicketDetail(PortalTicket):
     actions: list[PortalAction]
+    # Only the person who raised a ticket may mark it resolved.
+    raised_by_you: bool = False
 
 
 class PortalTicketPage(BaseModel):

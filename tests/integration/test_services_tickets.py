@@ -17,13 +17,13 @@ from mspdesk.domain.enums import (
     TicketStatus,
     Visibility,
 )
-from mspdesk.domain.errors import InvalidInput, TicketNotFound, VersionConflict
+from mspdesk.domain.errors import Forbidden, InvalidInput, TicketNotFound, VersionConflict
 from mspdesk.domain.models import Ticket
 from mspdesk.services.admin import lookup
 from mspdesk.services.deps import Deps
 from mspdesk.services.tickets import ActionInput, TicketInput, TicketPatch
 from tests.conftest import Clock
-from tests.unit.builders import ADMIN, Desk, build_desk, make, shared_deps
+from tests.unit.builders import ADMIN, Desk, build_desk, end_user_scope, make, shared_deps
 
 
 @pytest.fixture
@@ -285,6 +285,13 @@ def test_an_end_user_marks_their_ticket_resolved_and_a_reply_reopens_it(
     ticket = desk.ticket()
     with pytest.raises(TicketNotFound):  # another client's end-user learns nothing
         desk.tickets.resolve_for_requester(desk.bob_scope, ticket.number)
+    colleague = desk.admin.create(
+        ADMIN,
+        lookup("end-users"),
+        {"client_id": desk.client_a.id, "name": "Carol", "emails": ["carol@acme.example"]},
+    )
+    with pytest.raises(Forbidden):  # sees the company's tickets, closes only her own
+        desk.tickets.resolve_for_requester(end_user_scope(colleague), ticket.number)
     minutes(clock, 30)
     resolved = desk.tickets.resolve_for_requester(desk.alice_scope, ticket.number)
     assert (resolved.status, resolved.resolved_at) == (TicketStatus.RESOLVED, clock.now)

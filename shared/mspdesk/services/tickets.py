@@ -25,6 +25,7 @@ from mspdesk.domain.enums import (
     Visibility,
 )
 from mspdesk.domain.errors import (
+    Forbidden,
     InvalidInput,
     OutOfScope,
     TicketNotFound,
@@ -304,13 +305,17 @@ class TicketService:
         return changed
 
     def resolve_for_requester(self, scope: Scope, number: int) -> Ticket:
-        """An end-user says the problem is fixed. The ticket is resolved as an agent would
-        resolve it (the SLA stops, linked work follows); a reply from them reopens it."""
+        """The person who raised the ticket says the problem is fixed. It is resolved as an
+        agent would resolve it (the SLA stops, linked work follows); a reply reopens it.
+        Colleagues see the company's tickets but do not close each other's (nor a Problem,
+        which no end-user raised)."""
         if scope.is_staff:
             raise InvalidInput("status", "agents change the status with PATCH")
         store = self._d.store
         for _ in range(ACTION_ATTEMPTS):
             ticket = store.get_ticket(number, scope, consistent=True)
+            if ticket.end_user_id != scope.principal_id:
+                raise Forbidden("only the person who raised the ticket can mark it resolved")
             if not ticket.status.is_open:
                 raise InvalidInput("status", f"the ticket is {ticket.status.value} already")
             now = self._d.clock()

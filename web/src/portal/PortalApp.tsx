@@ -332,7 +332,8 @@ function TicketView({ base, number }: { base: string; number: number }) {
 
   if (missing) return <NotFound base={base} what="ticket" />;
   if (!ticket) return <main>{error ? <p role="alert">{error}</p> : <p>Loading…</p>}</main>;
-  const settled = ticket.status === "resolved" || ticket.status === "closed";
+  const resolvable =
+    ticket.raised_by_you && ticket.status !== "resolved" && ticket.status !== "closed";
   return (
     <main>
       <p>
@@ -381,7 +382,7 @@ function TicketView({ base, number }: { base: string; number: number }) {
           <button type="submit" disabled={sending || (!reply.trim() && files.length === 0)}>
             Send reply
           </button>
-          {!settled && (
+          {resolvable && (
             <p className="muted">
               Fixed already?{" "}
               <button type="button" disabled={sending} onClick={() => void markResolved()}>

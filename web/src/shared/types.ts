@@ -209,6 +209,8 @@ export interface PortalAction {
 
 export interface PortalTicketDetail extends PortalTicket {
   actions: PortalAction[];
+  /** only the person who raised a ticket may mark it resolved */
+  raised_by_you: boolean;
 }
 
 export interface PortalMe {
